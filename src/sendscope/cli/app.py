@@ -1,0 +1,60 @@
+"""The root ``sendscope`` command: one typer app, one module per command group."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+
+from .. import __version__
+from ..errors import SendscopeError
+from . import emulator
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="sendscope",
+    help="Lock down Microsoft 365 apps that can send mail as anyone.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(emulator.app, name="emulator")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sendscope {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
+    ),
+) -> None:
+    """sendscope: restrict, test and prove which mailboxes an app can send as."""
+
+
+def main() -> None:
+    """Console entry point: expected failures become one sentence and their exit code."""
+    try:
+        app(standalone_mode=False)
+    except SendscopeError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        sys.exit(exc.exit_code)
+    except (typer.Exit, SystemExit) as exc:
+        code = exc.exit_code if isinstance(exc, typer.Exit) else exc.code
+        sys.exit(code)
+    except typer.Abort:
+        Console(stderr=True).print("aborted")
+        sys.exit(130)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

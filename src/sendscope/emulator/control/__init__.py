@@ -1,0 +1,1 @@
+"""The control slice of the emulator."""

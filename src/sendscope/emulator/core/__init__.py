@@ -1,0 +1,1 @@
+"""Core of the emulator: state, store, clock, tokens, TLS, the shared directory."""

@@ -1,0 +1,432 @@
+"""The tenant directory both Graph and Exchange see: users, groups, recipients, apps.
+
+Storage and the invariants that hold whichever API writes (a new user gets a mailbox when
+the tenant auto-provisions them; a mail-enabled group is a recipient too). The rules of
+each API — what Graph refuses, what Exchange refuses — live in that service's models.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from .ids import guid, iso_utc, sha256_hex, sid_for
+from .store import Row, Store, dumps, loads
+
+__all__ = [
+    "EXCHANGE_APP_ID",
+    "EXCHANGE_RESOURCE",
+    "GRAPH_APP_ID",
+    "GRAPH_RESOURCE",
+    "Directory",
+    "Mailbox",
+    "new_client_secret",
+]
+
+GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
+GRAPH_RESOURCE = "https://graph.microsoft.com"
+EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
+EXCHANGE_RESOURCE = "https://outlook.office365.com"
+
+MAILBOX_TYPES = ("UserMailbox", "SharedMailbox")
+
+
+@dataclass(frozen=True, slots=True)
+class Mailbox:
+    """An Exchange mailbox as Graph's mail endpoints reach it."""
+
+    tenant_id: str
+    object_id: str
+    primary_smtp: str
+    display_name: str
+    recipient_type_details: str
+
+
+def new_client_secret() -> tuple[str, str]:
+    """A secret shaped like Entra's (40 characters, ``~`` at 4th place) and its 3-char hint."""
+    alphabet = string.ascii_letters + string.digits + "_-.~"
+    head = "".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(3))
+    body = "".join(secrets.choice(alphabet) for _ in range(36))
+    return f"{head}8Q~{body}"[:40], head
+
+
+class Directory:
+    """Rows of one store, by tenant. Every write is one transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- tenants -----------------------------------------------------------------------
+
+    def create_tenant(
+        self,
+        domain: str,
+        display_name: str,
+        *,
+        tenant_id: str | None = None,
+        auto_mailbox: bool = True,
+        now: datetime,
+    ) -> str:
+        tid = (tenant_id or guid()).lower()
+        props = {"domains": [domain], "createdEpoch": int(now.timestamp()), "subscribedSkus": []}
+        self.store.execute(
+            "INSERT INTO tenants (id, domain, display_name, auto_mailbox, created, props) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (tid, domain, display_name, int(auto_mailbox), iso_utc(now), dumps(props)),
+        )
+        return tid
+
+    def tenant_props(self, tenant_id: str) -> dict[str, Any]:
+        value = self.store.scalar("SELECT props FROM tenants WHERE id = ?", (tenant_id,))
+        return dict(loads(value)) if value else {}
+
+    def set_tenant_props(self, tenant_id: str, props: dict[str, Any]) -> None:
+        self.store.execute("UPDATE tenants SET props = ? WHERE id = ?", (dumps(props), tenant_id))
+
+    # -- users and mailboxes -----------------------------------------------------------
+
+    def create_user(
+        self,
+        tenant_id: str,
+        *,
+        upn: str,
+        display_name: str,
+        mail_nickname: str | None = None,
+        account_enabled: bool = True,
+        props: dict[str, Any] | None = None,
+        mailbox: str | None = "auto",
+        now: datetime,
+        user_id: str | None = None,
+    ) -> str:
+        """Add a user. ``mailbox``: "auto" (the tenant's rule), None, or a recipient type."""
+        uid = user_id or guid()
+        nickname = mail_nickname or upn.split("@", 1)[0]
+        with self.store.tx():
+            if mailbox == "auto":
+                mailbox = "UserMailbox" if self._auto_mailbox(tenant_id) else None
+            self.store.execute(
+                "INSERT INTO users (tenant_id, id, upn, mail, mail_nickname, display_name, "
+                "account_enabled, created, props, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (tenant_id, uid, upn, upn if mailbox else None, nickname, display_name,
+                 int(account_enabled), iso_utc(now), dumps(props or {}), self.store.next_seq()),
+            )
+            if mailbox:
+                self.add_recipient(tenant_id, uid, mailbox, nickname, display_name, upn, now=now)
+        return uid
+
+    def bulk_create_users(
+        self, tenant_id: str, users: Iterable[tuple[str, str]], *, now: datetime
+    ) -> int:
+        """Add many (upn, display name) users at once, with mailboxes: 100,000 in seconds."""
+        stamp, with_mailbox = iso_utc(now), self._auto_mailbox(tenant_id)
+        user_rows, recipient_rows = [], []
+        for upn, display_name in users:
+            uid, seq, nick = guid(), self.store.next_seq(), upn.split("@", 1)[0]
+            user_rows.append((tenant_id, uid, upn, upn if with_mailbox else None, nick,
+                              display_name, 1, stamp, "{}", seq))
+            if with_mailbox:
+                recipient_rows.append((tenant_id, uid, guid(), sid_for(tenant_id, seq),
+                                       "UserMailbox", nick, nick, display_name, upn, stamp, "{}", seq))
+        with self.store.tx():
+            self.store.executemany(
+                "INSERT INTO users (tenant_id, id, upn, mail, mail_nickname, display_name, "
+                "account_enabled, created, props, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                user_rows,
+            )
+            self.store.executemany(_INSERT_RECIPIENT, recipient_rows)
+        return len(user_rows)
+
+    def _auto_mailbox(self, tenant_id: str) -> bool:
+        return bool(self.store.scalar("SELECT auto_mailbox FROM tenants WHERE id = ?", (tenant_id,)))
+
+    def add_recipient(
+        self,
+        tenant_id: str,
+        object_id: str,
+        recipient_type_details: str,
+        alias: str,
+        display_name: str,
+        primary_smtp: str,
+        *,
+        name: str | None = None,
+        props: dict[str, Any] | None = None,
+        now: datetime,
+    ) -> None:
+        seq = self.store.next_seq()
+        self.store.execute(
+            _INSERT_RECIPIENT,
+            (tenant_id, object_id, guid(), sid_for(tenant_id, seq), recipient_type_details,
+             name or alias, alias, display_name, primary_smtp, iso_utc(now),
+             dumps(props or {}), seq),
+        )
+
+    def remove_recipient(self, tenant_id: str, object_id: str) -> None:
+        self.store.execute(
+            "DELETE FROM recipients WHERE tenant_id = ? AND object_id = ?", (tenant_id, object_id)
+        )
+
+    def user(self, tenant_id: str, ref: str) -> Row | None:
+        """A user by object id or userPrincipalName."""
+        column = "upn" if "@" in ref else "id"
+        return self.store.one(
+            f"SELECT * FROM users WHERE tenant_id = ? AND {column} = ?",  # noqa: S608
+            (tenant_id, ref if column == "upn" else ref.lower()),
+        )
+
+    def recipient(self, tenant_id: str, object_id: str) -> Row | None:
+        return self.store.one(
+            "SELECT * FROM recipients WHERE tenant_id = ? AND object_id = ?", (tenant_id, object_id)
+        )
+
+    def recipient_by_address(self, tenant_id: str, address: str) -> Row | None:
+        row = self.store.one(
+            "SELECT * FROM recipients WHERE tenant_id = ? AND primary_smtp = ?",
+            (tenant_id, address),
+        )
+        if row is not None:
+            return row
+        return self.store.one(
+            "SELECT r.* FROM recipients r, json_each(r.props, '$.emailAddresses') a "
+            "WHERE r.tenant_id = ? AND a.value = ? COLLATE NOCASE",
+            (tenant_id, address),
+        )
+
+    def mailbox(self, tenant_id: str, user_id: str) -> Mailbox | None:
+        """The Exchange mailbox of an Entra user, or None (no licence, or a mail user)."""
+        row = self.recipient(tenant_id, user_id)
+        if row is None or row["recipient_type_details"] not in MAILBOX_TYPES:
+            return None
+        return Mailbox(tenant_id, user_id, row["primary_smtp"], row["display_name"],
+                       row["recipient_type_details"])
+
+    # -- groups ------------------------------------------------------------------------
+
+    def create_group(
+        self,
+        tenant_id: str,
+        *,
+        display_name: str,
+        mail_nickname: str | None,
+        mail_enabled: bool,
+        security_enabled: bool,
+        group_types: Sequence[str] = (),
+        mail: str | None = None,
+        props: dict[str, Any] | None = None,
+        now: datetime,
+        group_id: str | None = None,
+    ) -> str:
+        gid = group_id or guid()
+        full = {"groupTypes": list(group_types), **(props or {})}
+        self.store.execute(
+            "INSERT INTO groups (tenant_id, id, display_name, mail_nickname, mail, mail_enabled, "
+            "security_enabled, created, props, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (tenant_id, gid, display_name, mail_nickname, mail, int(mail_enabled),
+             int(security_enabled), iso_utc(now), dumps(full), self.store.next_seq()),
+        )
+        return gid
+
+    def group(self, tenant_id: str, group_id: str) -> Row | None:
+        return self.store.one(
+            "SELECT * FROM groups WHERE tenant_id = ? AND id = ?", (tenant_id, group_id.lower())
+        )
+
+    def object_type(self, tenant_id: str, object_id: str) -> str | None:
+        """``user``, ``group`` or ``servicePrincipal`` for a directory object id."""
+        for table, kind in (("users", "user"), ("groups", "group"),
+                            ("service_principals", "servicePrincipal")):
+            found = self.store.scalar(
+                f"SELECT 1 FROM {table} WHERE tenant_id = ? AND id = ?",  # noqa: S608
+                (tenant_id, object_id.lower()),
+            )
+            if found:
+                return kind
+        return None
+
+    def add_member(self, tenant_id: str, group_id: str, member_id: str, member_type: str) -> bool:
+        """Add a direct member; False if it was one already."""
+        changed = self.store.execute(
+            "INSERT OR IGNORE INTO group_members (tenant_id, group_id, member_id, member_type) "
+            "VALUES (?, ?, ?, ?)",
+            (tenant_id, group_id, member_id, member_type),
+        )
+        return changed > 0
+
+    def remove_member(self, tenant_id: str, group_id: str, member_id: str) -> bool:
+        changed = self.store.execute(
+            "DELETE FROM group_members WHERE tenant_id = ? AND group_id = ? AND member_id = ?",
+            (tenant_id, group_id, member_id),
+        )
+        return changed > 0
+
+    def members(self, tenant_id: str, group_id: str) -> list[tuple[str, str]]:
+        """Direct members as (object id, type)."""
+        rows = self.store.all(
+            "SELECT member_id, member_type FROM group_members WHERE tenant_id = ? AND group_id = ? "
+            "ORDER BY rowid",
+            (tenant_id, group_id),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    def transitive_members(self, tenant_id: str, group_id: str) -> list[tuple[str, str]]:
+        """Every member through nested groups, each once (cycles are harmless)."""
+        rows = self.store.all(
+            """
+            WITH RECURSIVE walk(member_id, member_type) AS (
+                SELECT member_id, member_type FROM group_members
+                 WHERE tenant_id = :t AND group_id = :g
+                UNION
+                SELECT m.member_id, m.member_type FROM group_members m
+                  JOIN walk w ON w.member_type = 'group' AND m.group_id = w.member_id
+                 WHERE m.tenant_id = :t
+            )
+            SELECT DISTINCT member_id, member_type FROM walk WHERE member_id != :g
+            """,
+            {"t": tenant_id, "g": group_id},  # type: ignore[arg-type]
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    # -- applications and service principals -------------------------------------------
+
+    def create_application(
+        self, tenant_id: str, display_name: str, *, now: datetime,
+        app_id: str | None = None, props: dict[str, Any] | None = None,
+    ) -> tuple[str, str]:
+        """Add an app registration; return (object id, appId)."""
+        oid, aid = guid(), (app_id or guid())
+        self.store.execute(
+            "INSERT INTO applications (tenant_id, id, app_id, display_name, created, props, seq) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (tenant_id, oid, aid, display_name, iso_utc(now), dumps(props or {}),
+             self.store.next_seq()),
+        )
+        return oid, aid
+
+    def application_by_app_id(self, tenant_id: str, app_id: str) -> Row | None:
+        return self.store.one(
+            "SELECT * FROM applications WHERE tenant_id = ? AND app_id = ?",
+            (tenant_id, app_id.lower()),
+        )
+
+    def add_password(
+        self, tenant_id: str, application_id: str, *, display_name: str | None,
+        start: datetime, end: datetime,
+    ) -> dict[str, Any]:
+        """Add a client secret; the returned dict is Graph's passwordCredential with secretText."""
+        secret, hint = new_client_secret()
+        key_id = guid()
+        self.store.execute(
+            "INSERT INTO password_credentials (tenant_id, application_id, key_id, secret_sha256, "
+            "hint, display_name, start, end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (tenant_id, application_id, key_id, sha256_hex(secret), hint, display_name,
+             iso_utc(start), iso_utc(end)),
+        )
+        return {"customKeyIdentifier": None, "displayName": display_name,
+                "endDateTime": iso_utc(end), "hint": hint, "keyId": key_id,
+                "secretText": secret, "startDateTime": iso_utc(start)}
+
+    def password_credentials(self, tenant_id: str, application_id: str) -> list[Row]:
+        return self.store.all(
+            "SELECT * FROM password_credentials WHERE tenant_id = ? AND application_id = ? "
+            "ORDER BY start",
+            (tenant_id, application_id),
+        )
+
+    def create_service_principal(
+        self, tenant_id: str, app_id: str, display_name: str, *, now: datetime,
+        owner_tenant_id: str | None = None, props: dict[str, Any] | None = None,
+        sp_id: str | None = None,
+    ) -> str:
+        sid = sp_id or guid()
+        full = {"servicePrincipalType": "Application", "appRoles": [], **(props or {})}
+        self.store.execute(
+            "INSERT INTO service_principals (tenant_id, id, app_id, display_name, account_enabled, "
+            "app_owner_tenant_id, created, props, seq) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)",
+            (tenant_id, sid, app_id, display_name, owner_tenant_id or tenant_id, iso_utc(now),
+             dumps(full), self.store.next_seq()),
+        )
+        return sid
+
+    def service_principal_by_app_id(self, tenant_id: str, app_id: str) -> Row | None:
+        return self.store.one(
+            "SELECT * FROM service_principals WHERE tenant_id = ? AND app_id = ?",
+            (tenant_id, app_id.lower()),
+        )
+
+    def service_principal(self, tenant_id: str, sp_id: str) -> Row | None:
+        return self.store.one(
+            "SELECT * FROM service_principals WHERE tenant_id = ? AND id = ?",
+            (tenant_id, sp_id.lower()),
+        )
+
+    def app_role_id(self, tenant_id: str, resource_app_id: str, value: str) -> str:
+        """The id of a resource's app role by its value (``Mail.Send``); KeyError if none."""
+        sp = self.service_principal_by_app_id(tenant_id, resource_app_id)
+        roles = loads(sp["props"]).get("appRoles", []) if sp else []
+        for role in roles:
+            if role["value"] == value:
+                return str(role["id"])
+        raise KeyError(f"{resource_app_id} has no app role {value!r}")
+
+    def assign_app_role(
+        self, tenant_id: str, principal_id: str, resource_id: str, app_role_id: str,
+        *, principal_type: str = "ServicePrincipal", now: datetime,
+    ) -> str:
+        aid = secrets.token_urlsafe(32)[:43]
+        self.store.execute(
+            "INSERT INTO app_role_assignments (tenant_id, id, principal_id, principal_type, "
+            "resource_id, app_role_id, created, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (tenant_id, aid, principal_id, principal_type, resource_id, app_role_id,
+             iso_utc(now), self.store.next_seq()),
+        )
+        return aid
+
+    def granted_roles(self, tenant_id: str, principal_id: str, resource_id: str) -> list[str]:
+        """The values of the app roles a principal holds on a resource, at this moment."""
+        rows = self.store.all(
+            "SELECT a.app_role_id, s.props FROM app_role_assignments a JOIN service_principals s "
+            "ON s.tenant_id = a.tenant_id AND s.id = a.resource_id "
+            "WHERE a.tenant_id = ? AND a.principal_id = ? AND a.resource_id = ? ORDER BY a.seq",
+            (tenant_id, principal_id, resource_id),
+        )
+        if not rows:
+            return []
+        by_id = {r["id"]: r["value"] for r in loads(rows[0]["props"]).get("appRoles", [])}
+        return [by_id[r["app_role_id"]] for r in rows if r["app_role_id"] in by_id]
+
+    def assign_directory_role(
+        self, tenant_id: str, principal_id: str, role_definition_id: str, *, now: datetime,
+        scope: str = "/",
+    ) -> str:
+        rid = secrets.token_urlsafe(32)[:43]
+        self.store.execute(
+            "INSERT INTO directory_role_assignments (tenant_id, id, principal_id, "
+            "role_definition_id, directory_scope_id, created, seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (tenant_id, rid, principal_id, role_definition_id, scope, iso_utc(now),
+             self.store.next_seq()),
+        )
+        return rid
+
+    def directory_roles(self, tenant_id: str, principal_id: str) -> list[str]:
+        """Role template ids held tenant-wide: the ``wids`` claim."""
+        rows = self.store.all(
+            "SELECT DISTINCT role_definition_id FROM directory_role_assignments "
+            "WHERE tenant_id = ? AND principal_id = ? AND directory_scope_id = '/' ORDER BY seq",
+            (tenant_id, principal_id),
+        )
+        return [r[0] for r in rows]
+
+
+_INSERT_RECIPIENT = (
+    "INSERT INTO recipients (tenant_id, object_id, guid, sid, recipient_type_details, name, "
+    "alias, display_name, primary_smtp, created, props, seq) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def default_secret_lifetime() -> timedelta:
+    """addPassword without endDateTime: two years, as Graph does."""
+    return timedelta(days=730)

@@ -1,0 +1,48 @@
+"""Identifiers shaped like Microsoft's: GUIDs, SIDs, opaque tokens."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import secrets
+import uuid
+from datetime import UTC, datetime
+
+__all__ = [
+    "b64url",
+    "guid",
+    "iso_utc",
+    "opaque",
+    "sha256_hex",
+    "sid_for",
+]
+
+
+def guid() -> str:
+    return str(uuid.uuid4())
+
+
+def opaque(nbytes: int = 16) -> str:
+    """A URL-safe random string (uti, aio, rh, skip tokens)."""
+    return secrets.token_urlsafe(nbytes)
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sid_for(tenant_id: str, seq: int) -> str:
+    """A stable Windows-style SID for an Exchange security principal of a tenant."""
+    digest = hashlib.sha256(tenant_id.encode()).digest()
+    parts = [int.from_bytes(digest[i : i + 4], "big") for i in (0, 4, 8)]
+    return f"S-1-5-21-{parts[0]}-{parts[1]}-{parts[2]}-{1000 + seq}"
+
+
+def iso_utc(moment: datetime | None = None) -> str:
+    """Graph's timestamp form: ``2025-02-13T10:17:05Z``."""
+    value = (moment or datetime.now(UTC)).astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")

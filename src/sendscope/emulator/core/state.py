@@ -1,0 +1,101 @@
+"""The emulator's whole state: store, clock, signing key, settings.
+
+``EmulatorState`` is what ``create_app(state)`` serves. Nothing in the emulator is
+module-global: two states in one process are two independent emulators.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from starlette.requests import Request
+
+from .clock import EmulatorClock
+from .store import Row, Store
+from .tokens import SigningKey
+
+__all__ = [
+    "DEFAULT_PROPAGATION_DELAY",
+    "DEFAULT_REMOVAL_DELAY",
+    "EmulatorSettings",
+    "EmulatorState",
+    "emulator_state",
+]
+
+# Graph: "Changes to application access policies can take longer than 1 hour to take effect"
+# (learn.microsoft.com/graph/auth-limit-mailbox-access); Remove-ApplicationAccessPolicy:
+# "might take up to 30 minutes to go live".
+DEFAULT_PROPAGATION_DELAY = 3600.0
+DEFAULT_REMOVAL_DELAY = 1800.0
+
+
+@dataclass(frozen=True, slots=True)
+class EmulatorSettings:
+    propagation_delay: float = DEFAULT_PROPAGATION_DELAY
+    removal_delay: float = DEFAULT_REMOVAL_DELAY
+    time_scale: float = 1.0
+    latency: float = 0.0
+    auto_approve_device_codes: bool = False
+
+
+@dataclass
+class EmulatorState:
+    store: Store
+    clock: EmulatorClock
+    signing_key: SigningKey
+    settings: EmulatorSettings = field(default_factory=EmulatorSettings)
+    data_dir: Path | None = None
+
+    @classmethod
+    def create(
+        cls, data_dir: Path | None = None, settings: EmulatorSettings | None = None
+    ) -> EmulatorState:
+        settings = settings or EmulatorSettings()
+        store = Store(data_dir / "state.db" if data_dir is not None else None)
+        clock = EmulatorClock(time_scale=settings.time_scale, start=_saved_clock(store))
+        return cls(store, clock, SigningKey.load_or_create(store), settings, data_dir)
+
+    def tenant(self, ref: str) -> Row | None:
+        """A tenant by GUID or by any of its domains."""
+        if _is_guid(ref):
+            return self.store.one("SELECT * FROM tenants WHERE id = ?", (ref.lower(),))
+        row = self.store.one("SELECT * FROM tenants WHERE domain = ?", (ref,))
+        if row is not None:
+            return row
+        return self.store.one(
+            "SELECT t.* FROM tenants t, json_each(t.props, '$.domains') d WHERE d.value = ? "
+            "COLLATE NOCASE",
+            (ref,),
+        )
+
+    def save_clock(self) -> None:
+        """Keep emulator time across restarts, so pending propagation stays pending."""
+        self.store.set_meta("clock", repr(self.clock.timestamp()))
+
+    def close(self) -> None:
+        self.save_clock()
+        self.store.close()
+
+
+def _saved_clock(store: Store) -> float | None:
+    """Where emulator time resumes: where it stopped, unless real time is already past it
+    (Microsoft 365 keeps running while the emulator is off)."""
+    saved = store.meta("clock")
+    return None if saved is None else max(float(saved), time.time())
+
+
+def _is_guid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return len(value) == 36
+
+
+def emulator_state(request: Request) -> EmulatorState:
+    """The state an app created by ``create_app(state)`` serves."""
+    state: EmulatorState = request.app.state.emulator
+    return state

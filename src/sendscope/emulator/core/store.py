@@ -1,0 +1,371 @@
+"""SQLite persistence for the emulator's state.
+
+One database holds every tenant. Rows keep the columns the emulator looks things up by;
+everything else about an object sits in a ``props`` JSON column, so a new Graph property
+needs no migration. In memory when no data directory is given, in ``DIR/state.db``
+otherwise, so a demo tenant survives a restart.
+
+All access goes through one connection guarded by a re-entrant lock: handlers run on the
+server's event loop, tests may poke the same state from another thread.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SCHEMA_VERSION", "Row", "Store", "dumps", "loads"]
+
+SCHEMA_VERSION = 1
+
+Row = sqlite3.Row
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS tenants (
+    id TEXT PRIMARY KEY,
+    domain TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name TEXT NOT NULL,
+    auto_mailbox INTEGER NOT NULL DEFAULT 1,
+    created TEXT NOT NULL,
+    props TEXT NOT NULL DEFAULT '{}'
+);
+
+-- Entra users. Shared mailboxes and mail users have a user object too, as in Entra.
+CREATE TABLE IF NOT EXISTS users (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    upn TEXT NOT NULL COLLATE NOCASE,
+    mail TEXT COLLATE NOCASE,
+    mail_nickname TEXT,
+    display_name TEXT NOT NULL,
+    account_enabled INTEGER NOT NULL DEFAULT 1,
+    created TEXT NOT NULL,
+    props TEXT NOT NULL DEFAULT '{}',
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, upn)
+);
+CREATE INDEX IF NOT EXISTS users_mail ON users (tenant_id, mail);
+CREATE INDEX IF NOT EXISTS users_seq ON users (tenant_id, seq);
+
+CREATE TABLE IF NOT EXISTS user_licenses (
+    tenant_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    sku_id TEXT NOT NULL,
+    disabled_plans TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (tenant_id, user_id, sku_id)
+);
+
+-- Entra groups: security, Microsoft 365, and the mail-enabled ones Exchange made.
+CREATE TABLE IF NOT EXISTS groups (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    mail_nickname TEXT,
+    mail TEXT COLLATE NOCASE,
+    mail_enabled INTEGER NOT NULL,
+    security_enabled INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    props TEXT NOT NULL DEFAULT '{}',
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, id)
+);
+CREATE INDEX IF NOT EXISTS groups_mail ON groups (tenant_id, mail);
+CREATE INDEX IF NOT EXISTS groups_seq ON groups (tenant_id, seq);
+
+CREATE TABLE IF NOT EXISTS group_members (
+    tenant_id TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    member_type TEXT NOT NULL,   -- user | group | servicePrincipal
+    PRIMARY KEY (tenant_id, group_id, member_id)
+);
+CREATE INDEX IF NOT EXISTS group_members_member ON group_members (tenant_id, member_id);
+
+-- Exchange recipients, keyed by the Entra object they belong to (ExternalDirectoryObjectId).
+-- recipient_type_details: UserMailbox, SharedMailbox, MailUser,
+-- MailUniversalSecurityGroup, MailUniversalDistributionGroup.
+CREATE TABLE IF NOT EXISTS recipients (
+    tenant_id TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    guid TEXT NOT NULL,
+    sid TEXT NOT NULL,
+    recipient_type_details TEXT NOT NULL,
+    name TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    primary_smtp TEXT NOT NULL COLLATE NOCASE,
+    created TEXT NOT NULL,
+    props TEXT NOT NULL DEFAULT '{}',
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, object_id)
+);
+CREATE INDEX IF NOT EXISTS recipients_smtp ON recipients (tenant_id, primary_smtp);
+CREATE INDEX IF NOT EXISTS recipients_seq ON recipients (tenant_id, seq);
+
+CREATE TABLE IF NOT EXISTS applications (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    app_id TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    created TEXT NOT NULL,
+    props TEXT NOT NULL DEFAULT '{}',
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, app_id)
+);
+
+-- Client secrets: only a hash is kept, as Entra keeps no readable copy either.
+CREATE TABLE IF NOT EXISTS password_credentials (
+    tenant_id TEXT NOT NULL,
+    application_id TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    secret_sha256 TEXT NOT NULL,
+    hint TEXT NOT NULL,
+    display_name TEXT,
+    start TEXT NOT NULL,
+    end TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, application_id, key_id)
+);
+
+CREATE TABLE IF NOT EXISTS key_credentials (
+    tenant_id TEXT NOT NULL,
+    application_id TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    thumbprint_sha1 TEXT NOT NULL,
+    thumbprint_sha256 TEXT NOT NULL,
+    cert_der BLOB NOT NULL,
+    display_name TEXT,
+    start TEXT NOT NULL,
+    end TEXT NOT NULL,
+    PRIMARY KEY (tenant_id, application_id, key_id)
+);
+
+CREATE TABLE IF NOT EXISTS service_principals (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    app_id TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    account_enabled INTEGER NOT NULL DEFAULT 1,
+    app_owner_tenant_id TEXT,
+    created TEXT NOT NULL,
+    props TEXT NOT NULL DEFAULT '{}',
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, app_id)
+);
+
+CREATE TABLE IF NOT EXISTS app_role_assignments (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    principal_id TEXT NOT NULL,
+    principal_type TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    app_role_id TEXT NOT NULL,
+    created TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, principal_id, resource_id, app_role_id)
+);
+CREATE INDEX IF NOT EXISTS ara_resource ON app_role_assignments (tenant_id, resource_id, seq);
+
+CREATE TABLE IF NOT EXISTS directory_role_assignments (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    principal_id TEXT NOT NULL,
+    role_definition_id TEXT NOT NULL,
+    directory_scope_id TEXT NOT NULL DEFAULT '/',
+    created TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, principal_id, role_definition_id, directory_scope_id)
+);
+CREATE INDEX IF NOT EXISTS dra_principal ON directory_role_assignments (tenant_id, principal_id);
+
+-- Mailbox content. folder: inbox | sentitems | drafts.
+CREATE TABLE IF NOT EXISTS messages (
+    tenant_id TEXT NOT NULL,
+    mailbox_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    folder TEXT NOT NULL,
+    created TEXT NOT NULL,
+    data TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, mailbox_id, id)
+);
+CREATE INDEX IF NOT EXISTS messages_folder ON messages (tenant_id, mailbox_id, folder, seq);
+
+-- Every message submitted through the emulator, as a mail catcher keeps it.
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    tenant_id TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    app_id TEXT,
+    mailbox TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    message TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS device_codes (
+    device_code TEXT PRIMARY KEY,
+    user_code TEXT NOT NULL UNIQUE,
+    tenant_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    created REAL NOT NULL,
+    expires REAL NOT NULL,
+    status TEXT NOT NULL,        -- pending | approved | declined | redeemed
+    user_id TEXT
+);
+
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    token_sha256 TEXT PRIMARY KEY,
+    tenant_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+
+-- The emulator's own test credentials, written to emulator.json on every start.
+CREATE TABLE IF NOT EXISTS seed_credentials (
+    tenant_id TEXT NOT NULL,
+    ord INTEGER NOT NULL,
+    kind TEXT NOT NULL,           -- admin | app
+    name TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    client_secret TEXT NOT NULL,
+    roles TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (tenant_id, ord)
+);
+"""
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def loads(text: str) -> Any:
+    return json.loads(text)
+
+
+class Store:
+    """The emulator's SQLite database: ``Store()`` in memory, ``Store(path)`` on disk."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        target = str(path) if path is not None else ":memory:"
+        self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
+        self._conn.row_factory = sqlite3.Row
+        self._lock = threading.RLock()
+        self._depth = 0
+        if path is not None:
+            path.touch(mode=0o600, exist_ok=True)
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+        self._check_version()
+        self._seq = int(self._max_seq())
+
+    def _check_version(self) -> None:
+        found = self.meta("schema_version")
+        if found is None:
+            self.set_meta("schema_version", str(SCHEMA_VERSION))
+        elif found != str(SCHEMA_VERSION):
+            raise RuntimeError(
+                f"{self.path} holds emulator state of schema {found}, this emulator reads "
+                f"schema {SCHEMA_VERSION}: start with a new --data-dir"
+            )
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """One transaction (nested calls join the outer one); rolled back on error."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN")
+            self._depth = 1
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def all(self, sql: str, args: Sequence[Any] = ()) -> list[Row]:
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
+
+    def one(self, sql: str, args: Sequence[Any] = ()) -> Row | None:
+        with self._lock:
+            row: Row | None = self._conn.execute(sql, args).fetchone()
+            return row
+
+    def scalar(self, sql: str, args: Sequence[Any] = ()) -> Any:
+        row = self.one(sql, args)
+        return None if row is None else row[0]
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> int:
+        """Run one statement in its own transaction (or the caller's); return rows changed."""
+        with self.tx() as conn:
+            return conn.execute(sql, args).rowcount
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self.tx() as conn:
+            conn.executemany(sql, rows)
+
+    def next_seq(self) -> int:
+        """A store-wide growing number: the stable paging order of every Graph list."""
+        with self._lock:
+            self._seq += 1
+            return self._seq
+
+    def _max_seq(self) -> int:
+        tables = [
+            r[0]
+            for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if "seq" in [c[1] for c in self._conn.execute(f"PRAGMA table_info({r[0]})")]
+        ]
+        return max(
+            (self._conn.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {t}").fetchone()[0] for t in tables),  # noqa: S608
+            default=0,
+        )
+
+    def meta(self, key: str) -> str | None:
+        value = self.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if value is None else str(value)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def wipe(self) -> None:
+        """Delete every row (the control plane's reset); keeps meta such as signing keys."""
+        with self.tx() as conn:
+            tables = [
+                r[0]
+                for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                if r[0] not in ("meta", "sqlite_sequence")
+            ]
+            for table in tables:
+                conn.execute(f"DELETE FROM {table}")  # noqa: S608
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()

@@ -1,0 +1,1 @@
+"""The Graph slice of the emulator."""
