@@ -2,6 +2,26 @@
 
 from starlette.routing import BaseRoute
 
+from .responses import (
+    applications,
+    batch,
+    groups,
+    mail,
+    organization,
+    role_management,
+    service_principals,
+    users,
+)
+
 __all__ = ["ROUTES"]
 
-ROUTES: list[BaseRoute] = []
+ROUTES: list[BaseRoute] = [
+    *users.ROUTES,
+    *groups.ROUTES,
+    *organization.ROUTES,
+    *applications.ROUTES,
+    *service_principals.ROUTES,
+    *role_management.ROUTES,
+    *mail.ROUTES,
+    *batch.ROUTES,
+]

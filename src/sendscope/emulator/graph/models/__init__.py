@@ -1,0 +1,1 @@
+"""Graph rules and JSON shapes, one module per resource; no HTTP here."""

@@ -1,0 +1,1 @@
+"""Graph handlers, one module per resource; each exports its ROUTES."""

@@ -1,0 +1,7 @@
+"""Graph batch: handlers and their route table."""
+
+from starlette.routing import BaseRoute
+
+__all__ = ["ROUTES"]
+
+ROUTES: list[BaseRoute] = []

@@ -1,0 +1,7 @@
+"""Graph service_principals: handlers and their route table."""
+
+from starlette.routing import BaseRoute
+
+__all__ = ["ROUTES"]
+
+ROUTES: list[BaseRoute] = []
