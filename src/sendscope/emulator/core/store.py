@@ -264,12 +264,15 @@ class Store:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         target = str(path) if path is not None else ":memory:"
+        if path is not None:
+            # The database holds the seeded test credentials: owner-only, like emulator.json.
+            path.touch(mode=0o600, exist_ok=True)
+            path.chmod(0o600)
         self._conn = sqlite3.connect(target, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         self._depth = 0
         if path is not None:
-            path.touch(mode=0o600, exist_ok=True)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)

@@ -1,0 +1,5 @@
+"""``python -m sendscope``: the same as the ``sendscope`` command."""
+
+from .cli import main
+
+main()

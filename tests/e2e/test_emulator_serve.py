@@ -1,0 +1,123 @@
+"""``sendscope emulator serve`` as a user runs it: a real process, a real HTTPS socket."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import ssl
+import stat
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx2
+import pytest
+
+pytestmark = pytest.mark.server
+
+CMD = [sys.executable, "-m", "sendscope", "emulator", "serve"]
+
+
+@contextmanager
+def running(*args: str) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
+    proc = subprocess.Popen([*CMD, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("emulator ready https://127.0.0.1:"), proc.stderr.read() if proc.stderr else line
+        yield proc, line.split()
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_serve_writes_emulator_json_and_stops_cleanly(tmp_path: Path) -> None:
+    with running("--port", "0", "--data-dir", str(tmp_path)) as (proc, words):
+        url, info_path = words[2], Path(words[3])
+        assert info_path == (tmp_path / "emulator.json").resolve()
+        assert stat.S_IMODE(info_path.stat().st_mode) == 0o600
+        info = json.loads(info_path.read_text())
+        assert info["url"] == url
+        assert Path(info["ca_cert"]).is_absolute()
+        tenant = info["tenants"][0]
+        assert tenant["domain"] == "contoso.onmicrosoft.com"
+        assert tenant["apps"][0]["name"] == "Timesheet Mailer"
+        assert tenant["apps"][0]["roles"] == ["Mail.Send"]
+        assert set(tenant["admin"]) == {"client_id", "client_secret"}
+        # The server speaks TLS with a certificate from the data directory's CA.
+        with httpx2.Client(verify=ssl.create_default_context(cafile=info["ca_cert"])) as http:
+            assert http.get(f"{url}/v1.0/users").status_code == 401
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+
+
+def test_restart_keeps_tenant_and_credentials(tmp_path: Path) -> None:
+    with running("--port", "0", "--data-dir", str(tmp_path)) as (proc, _):
+        first = json.loads((tmp_path / "emulator.json").read_text())["tenants"]
+    with running("--port", "0", "--data-dir", str(tmp_path)) as (proc, _):
+        second = json.loads((tmp_path / "emulator.json").read_text())["tenants"]
+    assert first == second
+
+
+def test_sigint_stops_it_too(tmp_path: Path) -> None:
+    with running("--port", "0") as (proc, words):
+        info_dir = Path(words[3]).parent
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+    assert not info_dir.exists()  # without --data-dir, the temporary directory goes
+
+
+def test_json_ready_line() -> None:
+    proc = subprocess.Popen([*CMD, "--port", "0", "--json", "--seed", "empty"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        ready = json.loads(proc.stdout.readline())
+        assert ready["event"] == "ready" and ready["schema_version"] == 1
+        info = json.loads(Path(ready["emulator_json"]).read_text())
+        assert info["tenants"][0]["apps"] == []
+        assert info["tenants"][0]["admin"]["client_id"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+        assert proc.stdout is not None
+        proc.stdout.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "70000"], "--port 70000 is not a port"),
+        (["--seed", "big"], "--seed 'big' is not a seed: use demo or empty"),
+        (["--propagation-delay", "soon"], "--propagation-delay: 'soon' is not a duration"),
+        (["--latency", "5"], "--latency: '5' is not a duration"),
+        (["--time-scale", "0"], "--time-scale 0.0 must be greater than 0"),
+    ],
+)
+def test_bad_input_exits_2_with_a_sentence(args: list[str], message: str, tmp_path: Path) -> None:
+    done = subprocess.run([*CMD, "--data-dir", str(tmp_path), *args], capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "state.db").exists()  # nothing written
+
+
+def test_port_in_use_exits_2() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run([*CMD, "--port", str(port)], capture_output=True, text=True,
+                              timeout=30)
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
