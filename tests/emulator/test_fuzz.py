@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -92,7 +93,7 @@ def fuzz_env() -> Any:
 
 
 def _path(pattern: str, draw: Callable[[Any], Any]) -> str:
-    return PARAM.sub(lambda _m: draw(segments).replace("/", "_"), pattern)
+    return PARAM.sub(lambda _m: quote(draw(segments), safe=""), pattern)
 
 
 @settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
+from .control.exceptions import routing_error as control_routing_error
 from .control.routes import ROUTES as CONTROL_ROUTES
 from .core.errors import EmulatorError
 from .core.state import EmulatorState
@@ -52,5 +53,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
             return MethodNotAllowed().response(request)
         segment = segments[1] if len(segments) > 1 else segments[0]
         return BadRequest(f"Resource not found for the segment '{segment}'.").response(request)
+    if segments and segments[0] == "_emulator":
+        return control_routing_error(request, exc.status_code).response(request)
     return JSONResponse({"error": "not_found", "path": request.url.path},
                         status_code=exc.status_code)

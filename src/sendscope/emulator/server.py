@@ -16,7 +16,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
 import uvicorn
@@ -27,7 +27,14 @@ from .core.tls import ensure_certificates
 from .seeds import seed_state
 from .seeds.fixtures import load_credentials
 
-__all__ = ["LOOPBACK_HOSTS", "ServerInfo", "ThreadedEmulator", "build_info", "serve"]
+__all__ = [
+    "LOOPBACK_HOSTS",
+    "ServerInfo",
+    "ThreadedEmulator",
+    "build_info",
+    "serve",
+    "uvicorn_config",
+]
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 ServerInfo = dict[str, Any]
@@ -88,6 +95,12 @@ class _Server(uvicorn.Server):
         super().__init__(config)
         self._on_ready = on_ready
 
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # A graceful stop on SIGINT/SIGTERM is a clean exit (status 0): uvicorn would
+        # re-raise the signal after shutting down.
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
+
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
@@ -95,9 +108,14 @@ class _Server(uvicorn.Server):
 
 
 def _config(state: EmulatorState, cert_dir: Path, host: str) -> uvicorn.Config:
+    return uvicorn_config(create_app(state), cert_dir, host)
+
+
+def uvicorn_config(app: Any, cert_dir: Path, host: str) -> uvicorn.Config:
+    """The server stack the emulator runs on (the benchmark serves its baseline on it too)."""
     certs = ensure_certificates(cert_dir, [host])
     return uvicorn.Config(
-        create_app(state),
+        app,
         ssl_certfile=str(certs.cert_file),
         ssl_keyfile=str(certs.key_file),
         log_level="warning",

@@ -39,8 +39,9 @@ class ControlError(EmulatorError):
 
     def response(self, request: Request) -> Response:
         if request.url.path.startswith(UI_PREFIX):
-            return HTMLResponse(_error_page(self.status, self.code, self.message),
-                                status_code=self.status)
+            return HTMLResponse(
+                _error_page(self.status, self.code, self.message), status_code=self.status
+            )
         return JSONResponse(self.body(), status_code=self.status)
 
 
@@ -78,9 +79,7 @@ def routing_error(request: Request, status: int) -> ControlError:
             f"{request.method} is not allowed on {path}: GET /_emulator/endpoints lists "
             "each endpoint with its methods."
         )
-    return NotFound(
-        f"There is no control endpoint at {path}: GET /_emulator/endpoints lists them."
-    )
+    return NotFound(f"There is no control endpoint at {path}: GET /_emulator/endpoints lists them.")
 
 
 def _error_page(status: int, code: str, message: str) -> str:
