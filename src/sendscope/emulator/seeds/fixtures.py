@@ -7,6 +7,7 @@ and ``empty`` seeds are fixtures too.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -53,6 +54,29 @@ def apply_fixture(state: EmulatorState, fixture: dict[str, Any]) -> str:
         return _Builder(state, domain, fixture).build()
 
 
+def _objects(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise FixtureError(f"fixture field {key!r} must be a list of objects")
+    return value
+
+
+def _strings(data: dict[str, Any], key: str, owner: str) -> list[str]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise FixtureError(f"{owner}: {key!r} must be a list of strings")
+    return value
+
+
+def _check_tenant_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise FixtureError(f"fixture field 'id' {value!r} must be a tenant GUID") from None
+
+
 def _text(data: dict[str, Any], key: str, what: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
@@ -75,19 +99,19 @@ class _Builder:
         fx = self.fixture
         self.tid = self.directory.create_tenant(
             self.domain, str(fx.get("displayName") or self.domain.split(".")[0].title()),
-            tenant_id=fx.get("id"), auto_mailbox=bool(fx.get("autoMailbox", True)), now=self.now,
+            tenant_id=_check_tenant_id(fx.get("id")), auto_mailbox=bool(fx.get("autoMailbox", True)), now=self.now,
         )
         add_resource_service_principals(self.directory, self.tid, now=self.now)
         props = self.directory.tenant_props(self.tid)
         props["domains"] = [self.domain, *fx.get("extraDomains", [])]
         props["subscribedSkus"] = fx.get("subscribedSkus", _DEFAULT_SKUS)
         self.directory.set_tenant_props(self.tid, props)
-        for user in fx.get("users", []):
+        for user in _objects(fx, "users"):
             self._user(user)
         self._bulk_users(fx.get("bulkUsers"))
-        for group in fx.get("groups", []):
+        for group in _objects(fx, "groups"):
             self._group(group)
-        for app in fx.get("apps", []):
+        for app in _objects(fx, "apps"):
             self._app(app)
         return self.tid
 
@@ -107,13 +131,16 @@ class _Builder:
             mailbox=None if kind == "none" else kind, now=self.now,
         )
         self.names[upn.lower()] = (uid, "user")
-        for role in spec.get("directoryRoles", []):
+        for role in _strings(spec, "directoryRoles", f"user {upn}"):
             self._role(uid, role, upn)
 
     def _bulk_users(self, spec: dict[str, Any] | None) -> None:
         if not spec:
             return
-        count, prefix = int(spec.get("count", 0)), str(spec.get("prefix", "user"))
+        if not isinstance(spec, dict) or not isinstance(spec.get("count"), int):
+            raise FixtureError("fixture field 'bulkUsers' must be an object like "
+                               '{"count": 100000, "prefix": "user"}')
+        count, prefix = spec["count"], str(spec.get("prefix", "user"))
         if not 0 < count <= 1_000_000:
             raise FixtureError(f"bulkUsers.count {count} must be between 1 and 1000000")
         width = len(str(count))
@@ -138,7 +165,7 @@ class _Builder:
         )
         if recipient_type and mail:
             self.directory.add_recipient(self.tid, gid, recipient_type, nick, name, mail, now=self.now)
-        for member in spec.get("members", []):
+        for member in _strings(spec, "members", f"group {name}"):
             found = self.names.get(self._address(member).lower()) or self.names.get(member.lower())
             if found is None:
                 raise FixtureError(f"group {name}: member {member!r} is not a user or group "
@@ -151,9 +178,9 @@ class _Builder:
         oid, app_id = self.directory.create_application(self.tid, name, app_id=spec.get("appId"),
                                                         now=self.now)
         sp_id = self.directory.create_service_principal(self.tid, app_id, name, now=self.now)
-        self._grant(sp_id, GRAPH_APP_ID, spec.get("roles", []), name)
-        self._grant(sp_id, EXCHANGE_APP_ID, spec.get("exchangeRoles", []), name)
-        for role in spec.get("directoryRoles", []):
+        self._grant(sp_id, GRAPH_APP_ID, _strings(spec, "roles", f"app {name}"), name)
+        self._grant(sp_id, EXCHANGE_APP_ID, _strings(spec, "exchangeRoles", f"app {name}"), name)
+        for role in _strings(spec, "directoryRoles", f"app {name}"):
             self._role(sp_id, role, name)
         secret = self.directory.add_password(
             self.tid, oid, display_name="sendscope emulator", start=self.now,
