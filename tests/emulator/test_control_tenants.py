@@ -167,23 +167,22 @@ def test_post_tenant_with_an_unknown_permission_creates_nothing(
 
 
 @pytest.mark.parametrize(
-    ("fixture", "python_error"),
+    ("fixture", "expected"),
     [
-        ({"domain": "f.example", "users": "ceo"}, "AttributeError"),
-        ({"domain": "f.example", "bulkUsers": {"count": "many"}}, "ValueError"),
-        ({"domain": "f.example", "users": [{"userPrincipalName": "a"}] * 2}, "IntegrityError"),
+        ({"domain": "f.example", "users": "ceo"}, "fixture field 'users' must be a list of objects"),
+        ({"domain": "f.example", "bulkUsers": {"count": "many"}},
+         "fixture field 'bulkUsers' must be an object like"),
+        ({"domain": "f.example", "users": [{"userPrincipalName": "a"}] * 2},
+         "user a@f.example is defined twice"),
     ],
 )
 def test_post_tenant_of_the_wrong_shape_is_invalid_fixture_not_500(
-    client: TestClient, state: EmulatorState, fixture: dict[str, Any], python_error: str
+    client: TestClient, state: EmulatorState, fixture: dict[str, Any], expected: str
 ) -> None:
     status, code, message = error(client.post("/_emulator/tenants", json=fixture))
 
     assert (status, code) == (400, "InvalidFixture")
-    assert message.startswith(f"The fixture could not be applied ({python_error}: ")
-    assert message.endswith(
-        "nothing was created. Check it against the fixture format in docs/emulator.md (Fixtures)."
-    )
+    assert message.startswith(expected)
     assert state.tenant("f.example") is None
 
 

@@ -123,6 +123,8 @@ class _Builder:
         kind = spec.get("mailbox", "auto")
         if kind not in _MAILBOX_KINDS:
             raise FixtureError(f"user {upn}: mailbox {kind!r} is not one of {', '.join(_MAILBOX_KINDS)}")
+        if upn.lower() in self.names:
+            raise FixtureError(f"user {upn} is defined twice")
         shared = kind == "SharedMailbox"
         uid = self.directory.create_user(
             self.tid, upn=upn, display_name=str(spec.get("displayName") or upn.split("@")[0]),
