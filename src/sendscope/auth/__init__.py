@@ -1,0 +1,1 @@
+"""Credentials and tokens: the app's own (secret or certificate), and the admin's."""

@@ -1,0 +1,196 @@
+"""From connection options to a connected app: cloud, identity, trust, HTTP client.
+
+Precedence for each value: the command-line option (or its environment variable, which
+typer reads), then the ``--profile``, then the emulator's defaults from emulator.json.
+Secrets come only from ``SENDSCOPE_CLIENT_SECRET``, a file, the emulator's test
+credentials, or a hidden prompt — never from a bare argument (architecture.md, Safety).
+Everything is validated before any network call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx2
+
+from .auth.app_tokens import AppTokenSource
+from .auth.credentials import (
+    AppIdentity,
+    CertificateCredential,
+    ClientSecret,
+    Secret,
+    check_client_id,
+    check_tenant,
+    load_certificate,
+)
+from .auth.trust import ssl_context
+from .clients._http import make_http_client
+from .clients.graph import GraphClient
+from .clouds import Cloud, cloud_named, emulator_cloud
+from .errors import UsageError
+from .profiles import Profile, ProfileStore
+
+__all__ = ["AppConnection", "ConnectionOptions", "EmulatorInfo", "connect_app", "resolve_app"]
+
+Prompt = Callable[[str], str]
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionOptions:
+    """The connection options every command takes (architecture.md, the options table)."""
+
+    cloud: str | None = None
+    emulator: Path | None = None
+    tenant: str | None = None
+    client_id: str | None = None
+    client_secret_file: Path | None = None
+    certificate: Path | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EmulatorInfo:
+    """What ``DIR/emulator.json`` says: URL, CA, tenants and their test credentials."""
+
+    url: str
+    ca_cert: Path
+    tenants: list[dict[str, Any]]
+
+    @classmethod
+    def load(cls, directory: Path) -> EmulatorInfo:
+        path = directory / "emulator.json"
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return cls(str(raw["url"]), Path(raw["ca_cert"]), list(raw["tenants"]))
+        except FileNotFoundError:
+            raise UsageError(f"--emulator {directory}: there is no emulator.json there. Start "
+                             f"one with: sendscope emulator serve --data-dir {directory}") from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"--emulator {directory}: emulator.json is unreadable "
+                             f"({type(exc).__name__}); restart the emulator") from None
+
+    def tenant(self, ref: str | None) -> dict[str, Any]:
+        if not self.tenants:
+            raise UsageError(f"the emulator at {self.url} has no tenant")
+        if ref is None:
+            return self.tenants[0]
+        for tenant in self.tenants:
+            if ref.lower() in (tenant["id"], tenant["domain"].lower()):
+                return tenant
+        return self.tenants[0]
+
+    def app_secret(self, tenant: dict[str, Any], client_id: str | None) -> tuple[str, str] | None:
+        """(client id, secret) of the emulator's app: the one named, else the first."""
+        apps = tenant.get("apps") or []
+        admin = tenant.get("admin")
+        for app in [*apps, *([admin] if admin else [])]:
+            if client_id is None or app["client_id"] == client_id:
+                return str(app["client_id"]), str(app["client_secret"])
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class AppConnection:
+    cloud: Cloud
+    identity: AppIdentity
+    ca_file: Path | None
+
+
+def resolve_app(
+    options: ConnectionOptions, *, env: Mapping[str, str] | None = None,
+    prompt: Prompt | None = None, profiles: ProfileStore | None = None,
+) -> AppConnection:
+    """Validate the options into an app connection; UsageError naming what is wrong."""
+    env = os.environ if env is None else env
+    profile = (profiles or ProfileStore()).get(options.profile) if options.profile else Profile("")
+    emulator = EmulatorInfo.load(options.emulator) if options.emulator else None
+    if emulator is not None and options.cloud:
+        raise UsageError("--cloud and --emulator exclude each other: the emulator is its own cloud")
+    cloud = emulator_cloud(emulator.url) if emulator else _cloud(options.cloud or profile.cloud)
+    tenant_row = emulator.tenant(options.tenant) if emulator else None
+    tenant = options.tenant or profile.tenant or (tenant_row["id"] if tenant_row else None)
+    if not tenant:
+        raise UsageError("no tenant given: pass --tenant (the tenant ID or a domain such as "
+                         "contoso.onmicrosoft.com) or set SENDSCOPE_TENANT")
+    tenant = check_tenant(tenant)
+    client_id = options.client_id or profile.client_id
+    emu_app = emulator.app_secret(tenant_row, client_id) if emulator and tenant_row else None
+    client_id = client_id or (emu_app[0] if emu_app else None)
+    if not client_id:
+        raise UsageError("no app given: pass --client-id (the app's Application (client) ID) "
+                         "or set SENDSCOPE_CLIENT_ID")
+    client_id = check_client_id(client_id)
+    certificate = options.certificate or (Path(profile.certificate) if profile.certificate else None)
+    credential = _credential(options, certificate, env, emu_app, prompt)
+    return AppConnection(cloud, AppIdentity(tenant, client_id, credential),
+                         emulator.ca_cert if emulator else None)
+
+
+def _cloud(name: str | None) -> Cloud:
+    try:
+        return cloud_named(name or "global")
+    except KeyError as exc:
+        raise UsageError(f"--cloud {exc.args[0]}") from None
+
+
+def _credential(
+    options: ConnectionOptions, certificate: Path | None, env: Mapping[str, str],
+    emu_app: tuple[str, str] | None, prompt: Prompt | None,
+) -> ClientSecret | CertificateCredential:
+    if certificate is not None:
+        password = env.get("SENDSCOPE_CERTIFICATE_PASSWORD")
+        return load_certificate(certificate, Secret(password) if password else None)
+    if options.client_secret_file is not None:
+        return ClientSecret(Secret(_read_secret_file(options.client_secret_file)))
+    if env.get("SENDSCOPE_CLIENT_SECRET"):
+        return ClientSecret(Secret(env["SENDSCOPE_CLIENT_SECRET"].strip()))
+    if emu_app is not None:
+        return ClientSecret(Secret(emu_app[1]))
+    if prompt is None:
+        raise UsageError("no credential given: set SENDSCOPE_CLIENT_SECRET, pass "
+                         "--client-secret-file or --certificate")
+    value = prompt("Client secret (input hidden)").strip()
+    if not value:
+        raise UsageError("no client secret entered")
+    return ClientSecret(Secret(value))
+
+
+def _read_secret_file(path: Path) -> str:
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise UsageError(f"--client-secret-file {path}: cannot read it ({exc.strerror})") from None
+    if not value:
+        raise UsageError(f"--client-secret-file {path} is empty")
+    return value
+
+
+class AppSession:
+    """An open connection as the app: HTTP client, token source, Graph client."""
+
+    def __init__(self, connection: AppConnection,
+                 transport: httpx2.BaseTransport | None = None) -> None:
+        self.connection = connection
+        self.http = make_http_client(ssl_context(connection.ca_file), transport=transport)
+        self.tokens = AppTokenSource(connection.identity, connection.cloud, self.http)
+        self.graph = GraphClient(self.http, self.tokens)
+
+    def __enter__(self) -> AppSession:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.http.close()
+
+
+def connect_app(options: ConnectionOptions, *, prompt: Prompt | None = None) -> AppSession:
+    return AppSession(resolve_app(options, prompt=prompt))
+
+
+__all__ += ["AppSession"]
