@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
 
 from .. import __version__
 from ..errors import SendscopeError
+
+if TYPE_CHECKING:
+    from rich.console import Console
 from . import emulator
 
 __all__ = ["app", "main"]
@@ -43,13 +46,15 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except SendscopeError as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        from rich.markup import escape  # messages quote Microsoft, e.g. "[RAOP]"
+
+        _stderr().print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
         sys.exit(exc.exit_code)
     except (typer.Exit, SystemExit) as exc:
         code = exc.exit_code if isinstance(exc, typer.Exit) else exc.code
         sys.exit(code)
     except typer.Abort:
-        Console(stderr=True).print("aborted")
+        _stderr().print("aborted")
         sys.exit(130)
     except Exception as exc:
         import click
@@ -58,3 +63,9 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+
+
+def _stderr() -> Console:
+    from rich.console import Console  # only when there is something to say: fast startup
+
+    return Console(stderr=True)

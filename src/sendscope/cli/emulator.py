@@ -5,22 +5,25 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..emulator import EmulatorSettings, serve
-from ..emulator.core.durations import parse_duration
-from ..emulator.seeds import SEEDS
-from ..emulator.server import LOOPBACK_HOSTS
 from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from ..emulator import EmulatorSettings
 
 __all__ = ["app"]
 
-app = typer.Typer(help="A local emulator of Entra, Microsoft Graph and Exchange Online.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="A local emulator of Entra, Microsoft Graph and Exchange Online.", no_args_is_help=True
+)
 
 
 def _duration(option: str, value: str) -> float:
+    from ..emulator.core.durations import parse_duration
+
     try:
         return parse_duration(value)
     except ValueError as exc:
@@ -29,32 +32,58 @@ def _duration(option: str, value: str) -> float:
 
 @app.command("serve")
 def serve_command(
-    host: str = typer.Option("127.0.0.1", help="Address to bind; loopback unless you say otherwise."),
-    port: int = typer.Option(8765, help="Port to listen on; 0 picks a free one."),
-    data_dir: Path | None = typer.Option(
-        None, "--data-dir", help="Keep state, CA and emulator.json here (else: memory and a temp dir)."
+    host: Annotated[str, typer.Option(help="Address to bind; loopback unless you say so.")] = (
+        "127.0.0.1"
     ),
-    seed: str = typer.Option("demo", help=f"Tenant to start with: {' or '.join(SEEDS)}."),
-    propagation_delay: str = typer.Option("60m", help="Delay before policy additions reach Graph."),
-    removal_delay: str = typer.Option("30m", help="Delay before policy removals reach Graph."),
-    time_scale: float = typer.Option(1.0, help="Emulator seconds per real second."),
-    latency: str = typer.Option("0ms", help="Service time added to mailbox and Exchange calls."),
-    auto_approve: bool = typer.Option(
-        False, "--auto-approve-device-codes", help="Approve device-code sign-ins as admin@."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print the ready line as JSON."),
+    port: Annotated[int, typer.Option(help="Port to listen on; 0 picks a free one.")] = 8765,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir", help="Keep state, CA and emulator.json here (else: memory, a temp dir)."
+        ),
+    ] = None,
+    seed: Annotated[str, typer.Option(help="Tenant to start with: demo or empty.")] = "demo",
+    propagation_delay: Annotated[
+        str, typer.Option(help="Delay before policy additions reach Graph.")
+    ] = "60m",
+    removal_delay: Annotated[
+        str, typer.Option(help="Delay before policy removals reach Graph.")
+    ] = "30m",
+    time_scale: Annotated[float, typer.Option(help="Emulator seconds per real second.")] = 1.0,
+    latency: Annotated[
+        str, typer.Option(help="Service time added to mailbox and Exchange calls.")
+    ] = "0ms",
+    auto_approve: Annotated[
+        bool,
+        typer.Option("--auto-approve-device-codes", help="Approve device-code sign-ins as admin@."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ready line as JSON.")] = False,
 ) -> None:
     """Serve the emulator over HTTPS until Ctrl-C."""
-    settings = _settings(port, seed, propagation_delay, removal_delay, time_scale, latency,
-                         auto_approve)
+    # Imported here: the emulator's server stack is heavy, other commands must start fast.
+    from ..emulator import serve
+    from ..emulator.server import LOOPBACK_HOSTS
+
+    settings = _settings(
+        port, seed, propagation_delay, removal_delay, time_scale, latency, auto_approve
+    )
     if host not in LOOPBACK_HOSTS:
-        typer.echo(f"warning: binding {host}: the emulator is reachable beyond this machine, "
-                   "with test credentials anyone can read from emulator.json", err=True)
+        typer.echo(
+            f"warning: binding {host}: the emulator is reachable beyond this machine, "
+            "with test credentials anyone can read from emulator.json",
+            err=True,
+        )
 
     def ready(url: str, info: Path) -> None:
         if as_json:
-            line = json.dumps({"schema_version": 1, "event": "ready", "url": url,
-                               "emulator_json": str(info.resolve())})
+            line = json.dumps(
+                {
+                    "schema_version": 1,
+                    "event": "ready",
+                    "url": url,
+                    "emulator_json": str(info.resolve()),
+                }
+            )
         else:
             line = f"emulator ready {url} {info.resolve()}"
         sys.stdout.write(line + "\n")
@@ -63,14 +92,24 @@ def serve_command(
     try:
         serve(host=host, port=port, data_dir=data_dir, seed=seed, settings=settings, on_ready=ready)
     except OSError as exc:
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
-                         "Pick another --port (0 picks a free one).") from None
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
+            "Pick another --port (0 picks a free one)."
+        ) from None
 
 
 def _settings(
-    port: int, seed: str, propagation: str, removal: str, scale: float, latency: str,
+    port: int,
+    seed: str,
+    propagation: str,
+    removal: str,
+    scale: float,
+    latency: str,
     auto_approve: bool,
 ) -> EmulatorSettings:
+    from ..emulator import EmulatorSettings
+    from ..emulator.seeds import SEEDS
+
     if not 0 <= port <= 65535:
         raise UsageError(f"--port {port} is not a port: use 0 to 65535 (0 picks a free one)")
     if seed not in SEEDS:
