@@ -16,6 +16,7 @@ from sendscope.emulator.core.directory import (
     GRAPH_APP_ID,
     GRAPH_RESOURCE,
 )
+from sendscope.emulator.core.tokens import SigningKey
 from sendscope.emulator.identity.claims import issue_app_token
 from sendscope.emulator.seeds.fixtures import SeedCredential, load_credentials
 
@@ -35,9 +36,12 @@ class Tenant:
     apps: dict[str, SeedCredential]
 
 
+_SIGNING_KEY = SigningKey.generate()  # one RSA key for the whole run: tests stay fast
+
+
 @pytest.fixture
 def state() -> Iterator[EmulatorState]:
-    emulator_state = EmulatorState.create()
+    emulator_state = EmulatorState.create(signing_key=_SIGNING_KEY)
     seed_state(emulator_state, "demo")
     yield emulator_state
     emulator_state.close()

@@ -72,7 +72,9 @@ class Directory:
         now: datetime,
     ) -> str:
         tid = (tenant_id or guid()).lower()
-        props = {"domains": [domain], "createdEpoch": int(now.timestamp()), "subscribedSkus": []}
+        # A tenant made today looks like one made years ago (xms_tcdt precedes iat).
+        created = int(now.timestamp()) - 3 * 365 * 86400
+        props = {"domains": [domain], "createdEpoch": created, "subscribedSkus": []}
         self.store.execute(
             "INSERT INTO tenants (id, domain, display_name, auto_mailbox, created, props) "
             "VALUES (?, ?, ?, ?, ?, ?)",

@@ -51,12 +51,19 @@ class EmulatorState:
 
     @classmethod
     def create(
-        cls, data_dir: Path | None = None, settings: EmulatorSettings | None = None
+        cls,
+        data_dir: Path | None = None,
+        settings: EmulatorSettings | None = None,
+        *,
+        signing_key: SigningKey | None = None,
     ) -> EmulatorState:
+        """A state in ``data_dir`` (in memory without one). ``signing_key`` is for tests,
+        which share one key rather than making an RSA key per test."""
         settings = settings or EmulatorSettings()
         store = Store(data_dir / "state.db" if data_dir is not None else None)
         clock = EmulatorClock(time_scale=settings.time_scale, start=_saved_clock(store))
-        return cls(store, clock, SigningKey.load_or_create(store), settings, data_dir)
+        key = signing_key or SigningKey.load_or_create(store)
+        return cls(store, clock, key, settings, data_dir)
 
     def tenant(self, ref: str) -> Row | None:
         """A tenant by GUID or by any of its domains."""

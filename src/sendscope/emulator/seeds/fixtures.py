@@ -177,8 +177,9 @@ class _Builder:
 
     def _app(self, spec: dict[str, Any]) -> None:
         name = _text(spec, "displayName", "the app's name")
+        props = {"isFallbackPublicClient": True} if spec.get("publicClient") else None
         oid, app_id = self.directory.create_application(self.tid, name, app_id=spec.get("appId"),
-                                                        now=self.now)
+                                                        now=self.now, props=props)
         sp_id = self.directory.create_service_principal(self.tid, app_id, name, now=self.now)
         self._grant(sp_id, GRAPH_APP_ID, _strings(spec, "roles", f"app {name}"), name)
         self._grant(sp_id, EXCHANGE_APP_ID, _strings(spec, "exchangeRoles", f"app {name}"), name)
