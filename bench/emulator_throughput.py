@@ -93,18 +93,21 @@ def wrk(name: str, url: str, token: str, seconds: int, connections: int) -> Resu
         f'wrk.headers["Authorization"] = "Bearer {token}"\n'
     )
     target = f"{url}/v1.0/users/{SENDER}/sendMail"
-    out = subprocess.run(
+    out = subprocess.run(  # noqa: S603
         ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
          "-s", str(script), target],
         capture_output=True, text=True, check=True,
     ).stdout
     script.unlink()
-    return parse(name, out)
+    try:
+        return parse(name, out)
+    except AttributeError:
+        raise SystemExit(f"could not read wrk's output for {name}:\n{out}") from None
 
 
 def _ms(text: str) -> float:
-    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    value, unit = re.match(r"([\d.]+)(us|ms|s|m)$", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
 def parse(name: str, out: str) -> Result:

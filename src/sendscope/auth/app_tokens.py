@@ -1,10 +1,16 @@
-"""App-only tokens through MSAL, with the trust and HTTP client set up explicitly."""
+"""App-only tokens through MSAL, with the trust and HTTP client set up explicitly.
+
+MSAL reads the tenant's OpenID configuration when its application object is built, so the
+object is built on the first token request: every failure — an unknown tenant, a network
+that is down, an AADSTS refusal — then surfaces in one place and becomes one sentence.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2
 import jwt
@@ -12,11 +18,17 @@ import msal
 
 from ..clouds import Cloud
 from ..errors import AuthenticationFailed, ServiceUnavailable
-from .aadsts import TokenFailure, explain
+from .aadsts import TokenFailure, explain, failure_from_body
 from .credentials import AppIdentity, CertificateCredential
 from .msal_http import MsalHttpClient
 
 __all__ = ["AccessToken", "AppTokenSource"]
+
+_T = TypeVar("_T")
+
+# appidacr (v1 tokens): how the client authenticated (learn.microsoft.com/entra/
+# identity-platform/access-token-claims-reference).
+_CLIENT_AUTHENTICATION = {"0": "public client", "1": "secret", "2": "certificate"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +46,51 @@ class AccessToken:
     def roles(self) -> tuple[str, ...]:
         return tuple(self.claims.get("roles", ()))
 
+    @property
+    def tenant_id(self) -> str:
+        return str(self.claims.get("tid", ""))
+
+    @property
+    def app_id(self) -> str:
+        return str(self.claims.get("appid") or self.claims.get("azp") or "")
+
+    @property
+    def app_display_name(self) -> str:
+        return str(self.claims.get("app_displayname", ""))
+
+    @property
+    def credential_type(self) -> str:
+        """``secret``, ``certificate`` or ``public client``, as Entra saw the sign-in."""
+        acr = str(self.claims.get("appidacr") or self.claims.get("azpacr") or "")
+        return _CLIENT_AUTHENTICATION.get(acr, "")
+
+
+class _DiscoveryWitness(MsalHttpClient):
+    """MSAL's HTTP client, plus two things MSAL needs from it here:
+
+    - it remembers the last refused GET: MSAL's error for an unknown tenant drops Entra's
+      answer, which says what is wrong (AADSTS90002, 900023);
+    - it sends ``bytes`` form values as text: MSAL hands the client assertion over as
+      ``bytes``, which requests encodes as text but httpx2 as ``b'…'`` (AADSTS50027).
+    """
+
+    def __init__(self, client: httpx2.Client) -> None:
+        super().__init__(client)
+        self.last_refusal: tuple[int, str] | None = None
+
+    def get(self, url: str, params: Any = None, headers: Any = None, **kwargs: Any) -> Any:
+        response = super().get(url, params=params, headers=headers, **kwargs)
+        if 400 <= response.status_code < 500:
+            self.last_refusal = (response.status_code, response.text)
+        return response
+
+    def post(
+        self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kwargs: Any
+    ) -> Any:
+        if isinstance(data, dict):
+            data = {k: v.decode() if isinstance(v, bytes) else v for k, v in data.items()}
+        return super().post(url, params=params, data=data, headers=headers, **kwargs)
+
 
 class AppTokenSource:
     """Tokens for one app identity in one cloud; MSAL caches them until they near expiry."""
@@ -41,50 +98,103 @@ class AppTokenSource:
     def __init__(self, identity: AppIdentity, cloud: Cloud, http: httpx2.Client) -> None:
         self.identity = identity
         self.cloud = cloud
-        self._app = msal.ConfidentialClientApplication(
-            identity.client_id,
-            client_credential=_msal_credential(identity),
-            authority=cloud.authority(identity.tenant),
-            http_client=MsalHttpClient(http),
-            # Instance discovery asks login.microsoftonline.com about the authority's host:
-            # pointless (and impossible) for the emulator.
-            instance_discovery=False if cloud.is_emulator else None,
-        )
+        self._http = _DiscoveryWitness(http)
+        self._msal: msal.ConfidentialClientApplication | None = None
 
     def token(self, scope: str, *, force_refresh: bool = False) -> AccessToken:
-        try:
-            result = self._app.acquire_token_for_client([scope], force_refresh=force_refresh)
-        except httpx2.TransportError as exc:
-            raise ServiceUnavailable(
-                f"cannot reach {self.cloud.login_url} to sign in: {type(exc).__name__}"
-            ) from None
-        except ValueError as exc:  # MSAL: authority discovery failed
-            raise AuthenticationFailed(
-                f"Entra ID at {self.cloud.login_url} did not accept tenant "
-                f"{self.identity.tenant}: {exc}".split(". Also")[0]
-            ) from None
+        result: dict[str, Any] = self._call(
+            lambda: self._application().acquire_token_for_client(
+                [scope], force_refresh=force_refresh
+            )
+        )
         if "access_token" not in result:
             raise self._failure(result)
         value = str(result["access_token"])
-        claims = jwt.decode(value, options={"verify_signature": False})
-        return AccessToken(value, time.time() + float(result.get("expires_in", 0)), claims)
+        return AccessToken(value, time.time() + float(result.get("expires_in", 0)), _claims(value))
+
+    def _application(self) -> msal.ConfidentialClientApplication:
+        if self._msal is None:
+            try:
+                self._msal = msal.ConfidentialClientApplication(
+                    self.identity.client_id,
+                    client_credential=_msal_credential(self.identity),
+                    authority=self.cloud.authority(self.identity.tenant),
+                    http_client=self._http,
+                    # Instance discovery asks login.microsoftonline.com about the authority's
+                    # host: pointless (and impossible) for the emulator. Real clouds keep it.
+                    instance_discovery=False if self.cloud.is_emulator else None,
+                )
+            except ValueError:  # MSAL: the tenant's OpenID configuration was refused
+                raise self._discovery_failed() from None
+        return self._msal
+
+    def _call(self, request: Callable[[], _T]) -> _T:
+        try:
+            return request()
+        except httpx2.HTTPStatusError as exc:
+            raise self._server_error(str(exc.response.status_code)) from None
+        except msal.exceptions.MsalServiceError as exc:  # MSAL's own check of a 5xx answer
+            raise self._server_error(str(exc).removeprefix("HTTP Error: ").split(":")[0]) from None
+        except httpx2.TransportError as exc:
+            raise ServiceUnavailable(self._unreachable(exc)) from None
+
+    def _server_error(self, status: str) -> ServiceUnavailable:
+        return ServiceUnavailable(
+            f"Entra ID at {self.cloud.login_url} answered {status} while signing in: the "
+            "service is having trouble. Try again later."
+        )
+
+    def _unreachable(self, exc: httpx2.TransportError) -> str:
+        reason = str(exc) or type(exc).__name__
+        where = f"cannot reach Entra ID at {self.cloud.login_url} to sign in ({reason})."
+        if "CERTIFICATE_VERIFY_FAILED" in reason:
+            trust = "its emulator CA" if self.cloud.is_emulator else "this machine's trust store"
+            return (
+                f"{where} The server's TLS certificate is not trusted by {trust}; behind "
+                "a TLS-inspecting proxy, its root CA must be in the operating system's "
+                "trust store."
+            )
+        if self.cloud.is_emulator:
+            return f"{where} Is the emulator running? Start it with: sendscope emulator serve"
+        return f"{where} Check the network, proxy and DNS, then try again."
+
+    def _discovery_failed(self) -> AuthenticationFailed:
+        refusal = self._http.last_refusal
+        failure = failure_from_body(refusal[1]) if refusal else None
+        if failure is not None:
+            return self._explained(failure)
+        status = f" (HTTP {refusal[0]})" if refusal else ""
+        return AuthenticationFailed(
+            f"Entra ID at {self.cloud.login_url} did not accept tenant "
+            f"{self.identity.tenant}{status}. Check --tenant, and --cloud if the tenant is in "
+            "GCC High, DoD or China."
+        )
 
     def _failure(self, result: dict[str, Any]) -> AuthenticationFailed:
-        failure = TokenFailure(
-            error=str(result.get("error", "")),
-            description=str(result.get("error_description", "")),
-            codes=tuple(int(c) for c in result.get("error_codes", ()) if str(c).isdigit()),
-            correlation_id=str(result.get("correlation_id", "")),
+        failure = failure_from_body(result) or TokenFailure(
+            str(result.get("error", "")), str(result.get("error_description", "")), ()
         )
+        return self._explained(failure)
+
+    def _explained(self, failure: TokenFailure) -> AuthenticationFailed:
         message = explain(failure, app=self.identity.client_id, tenant=self.identity.tenant)
         return AuthenticationFailed(message, aadsts=failure.aadsts)
+
+
+def _claims(value: str) -> dict[str, Any]:
+    try:
+        return dict(jwt.decode(value, options={"verify_signature": False}))
+    except jwt.InvalidTokenError:  # an opaque token: nothing to read, still usable
+        return {}
 
 
 def _msal_credential(identity: AppIdentity) -> str | dict[str, str]:
     credential = identity.credential
     if isinstance(credential, CertificateCredential):
         # RS256 with an x5t SHA-1 thumbprint: what every Entra cloud accepts today.
-        return {"private_key": credential.private_key_pem.reveal(),
-                "thumbprint": credential.thumbprint_sha1,
-                "public_certificate": credential.certificate_pem}
+        return {
+            "private_key": credential.private_key_pem.reveal(),
+            "thumbprint": credential.thumbprint_sha1,
+            "public_certificate": credential.certificate_pem,
+        }
     return credential.value.reveal()

@@ -26,8 +26,9 @@ __all__ = ["all_routes", "create_app"]
 
 
 def all_routes() -> list[BaseRoute]:
-    # Control and Graph first: identity's /{tenant}/… patterns would match their prefixes.
-    return [*CONTROL_ROUTES, *GRAPH_ROUTES, *IDENTITY_ROUTES]
+    # Graph first (the hot path), identity last: its /{tenant}/… patterns would match the
+    # other services' prefixes.
+    return [*GRAPH_ROUTES, *CONTROL_ROUTES, *IDENTITY_ROUTES]
 
 
 def create_app(state: EmulatorState) -> Starlette:
