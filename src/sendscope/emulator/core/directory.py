@@ -24,6 +24,7 @@ __all__ = [
     "GRAPH_RESOURCE",
     "Directory",
     "Mailbox",
+    "default_secret_lifetime",
     "new_client_secret",
 ]
 
