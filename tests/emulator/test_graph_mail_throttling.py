@@ -117,7 +117,7 @@ def test_default_window_allows_ten_thousand() -> None:
 
 def _runtime(client: TestClient, state: EmulatorState) -> MailRuntime:
     runtime = MailRuntime.for_state(state)
-    client.app.state.sendscope_mail = runtime  # type: ignore[attr-defined]
+    state.runtime["graph.mail"] = runtime
     return runtime
 
 

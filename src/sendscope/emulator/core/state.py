@@ -10,6 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
 
@@ -48,6 +49,8 @@ class EmulatorState:
     signing_key: SigningKey
     settings: EmulatorSettings = field(default_factory=EmulatorSettings)
     data_dir: Path | None = None
+    # What services keep in memory only (throttle counters, upload sessions), by service.
+    runtime: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def create(

@@ -49,11 +49,12 @@ def mailbox_paths(suffix: str) -> list[str]:
 
 
 def mail_runtime(request: Request) -> MailRuntime:
-    """The throttle and upload sessions of the emulator serving this request."""
-    runtime: MailRuntime | None = getattr(request.app.state, "sendscope_mail", None)
-    if runtime is None:
-        runtime = MailRuntime.for_state(emulator_state(request))
-        request.app.state.sendscope_mail = runtime
+    """The throttle and upload sessions of the emulator serving this request: one per
+    state, so every app over the same state shares the limits."""
+    state = emulator_state(request)
+    runtime = state.runtime.get("graph.mail")
+    if not isinstance(runtime, MailRuntime):
+        runtime = state.runtime.setdefault("graph.mail", MailRuntime.for_state(state))
     return runtime
 
 
