@@ -156,6 +156,7 @@ def delete_tenant(state: EmulatorState, ref: str) -> TenantSummary:
         for table in _tenant_tables(conn):
             conn.execute(f"DELETE FROM {table} WHERE tenant_id = ?", (view.summary.id,))  # noqa: S608
         conn.execute("DELETE FROM tenants WHERE id = ?", (view.summary.id,))
+        state.forget_tenants()
     return view.summary
 
 
@@ -179,6 +180,7 @@ def reset(state: EmulatorState, seed: str | None) -> list[TenantView]:
         raise InvalidRequest(f"seed {seed!r} is not one of: {', '.join(SEEDS)}")
     with state.store.tx():
         state.store.wipe()
+        state.forget_tenants()
         if seed is not None:
             apply_fixture(state, SEEDS[seed]())
     return [tenant_view(state, tenant.id) for tenant in list_tenants(state)]

@@ -206,6 +206,30 @@ class Directory:
         return Mailbox(tenant_id, user_id, row["primary_smtp"], row["display_name"],
                        row["recipient_type_details"])
 
+    def user_mailbox(self, tenant_id: str, ref: str) -> tuple[str, Mailbox | None] | None:
+        """(user id, its mailbox or None) for a user id or UPN in one query; None if no user."""
+        column = "u.upn" if "@" in ref else "u.id"
+        row = self.store.one(
+            "SELECT u.id, r.primary_smtp, r.display_name, r.recipient_type_details "
+            "FROM users u LEFT JOIN recipients r ON r.tenant_id = u.tenant_id "
+            f"AND r.object_id = u.id WHERE u.tenant_id = ? AND {column} = ?",  # noqa: S608
+            (tenant_id, ref if "@" in ref else ref.lower()),
+        )
+        if row is None:
+            return None
+        if row["recipient_type_details"] not in MAILBOX_TYPES:
+            return row["id"], None
+        return row["id"], Mailbox(tenant_id, row["id"], row["primary_smtp"],
+                                  row["display_name"], row["recipient_type_details"])
+
+    @staticmethod
+    def mailbox_from_recipient(row: Row) -> Mailbox | None:
+        """The mailbox a recipient row stands for, without another query."""
+        if row["recipient_type_details"] not in MAILBOX_TYPES:
+            return None
+        return Mailbox(row["tenant_id"], row["object_id"], row["primary_smtp"],
+                       row["display_name"], row["recipient_type_details"])
+
     # -- groups ------------------------------------------------------------------------
 
     def create_group(

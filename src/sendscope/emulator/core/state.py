@@ -69,9 +69,17 @@ class EmulatorState:
         return cls(store, clock, key, settings, data_dir)
 
     def tenant(self, ref: str) -> Row | None:
-        """A tenant by GUID or by any of its domains."""
+        """A tenant by GUID or by any of its domains (GUID hits are cached: every Graph
+        request checks its token's tenant; ``forget_tenants`` after deleting one)."""
         if _is_guid(ref):
-            return self.store.one("SELECT * FROM tenants WHERE id = ?", (ref.lower(),))
+            cache: dict[str, Row] = self.runtime.setdefault("tenants", {})
+            key = ref.lower()
+            row = cache.get(key)
+            if row is None:
+                row = self.store.one("SELECT * FROM tenants WHERE id = ?", (key,))
+                if row is not None:
+                    cache[key] = row
+            return row
         row = self.store.one("SELECT * FROM tenants WHERE domain = ?", (ref,))
         if row is not None:
             return row
@@ -80,6 +88,10 @@ class EmulatorState:
             "COLLATE NOCASE",
             (ref,),
         )
+
+    def forget_tenants(self) -> None:
+        """Drop cached tenant rows: call after deleting or changing tenants."""
+        self.runtime.pop("tenants", None)
 
     def save_clock(self) -> None:
         """Keep emulator time across restarts, so pending propagation stays pending."""

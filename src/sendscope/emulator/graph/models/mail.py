@@ -81,18 +81,18 @@ def resolve_mailbox(state: EmulatorState, caller: Caller, ref: str | None) -> Ma
             raise BadRequest(_ME_NEEDS_USER)
         ref = caller.user_id
     directory = Directory(state.store)
-    user = directory.user(caller.tenant_id, ref)
-    if user is None and "@" in ref:
+    found = directory.user_mailbox(caller.tenant_id, ref)
+    if found is None and "@" in ref:
         recipient = directory.recipient_by_address(caller.tenant_id, ref)
-        user = (
-            None if recipient is None else directory.user(caller.tenant_id, recipient["object_id"])
+        found = (
+            None if recipient is None
+            else directory.user_mailbox(caller.tenant_id, recipient["object_id"])
         )
-    if user is None:
+    if found is None:
         raise ErrorInvalidUser(ref)
-    mailbox = directory.mailbox(caller.tenant_id, user["id"])
-    if mailbox is None:
+    if found[1] is None:
         raise MailboxNotEnabledForRESTAPI()
-    return mailbox
+    return found[1]
 
 
 def check_mailbox_access(
@@ -100,21 +100,29 @@ def check_mailbox_access(
 ) -> None:
     """Raise 403 ``ErrorAccessDenied`` unless ``caller`` may use ``permission`` on ``mailbox``.
 
-    Today: the token must carry one of the permission's roles (app-only) or scopes
-    (delegated; someone else's mailbox needs the ``.Shared`` scope — Exchange folder
-    permissions are not modelled).
+    The token must carry one of the permission's roles (app-only) or scopes (delegated;
+    someone else's mailbox needs the ``.Shared`` scope — Exchange folder permissions are not
+    modelled).
 
-    Hook for Exchange's mailbox scoping (architecture.md, "The rule at the centre"):
+    Exchange's mailbox scoping (architecture.md, "The rule at the centre"):
     ``allowed = (Entra grant and AAP(app, mailbox) = Granted) or RBAC grants it``. For an
-    app-only caller, the later issue evaluates the Application Access Policies *as they
-    have propagated* (``state.clock``) here, after the Entra grant check, and refuses with
-    ``ErrorAccessDenied("Access to OData is disabled: [RAOP] : Blocked by tenant configured
-    AppOnly AccessPolicy settings.")`` (m365-domain §1.8); RBAC for Applications assignments
-    can then allow what the Entra grant does not (§2.2). Nothing of that is faked here.
+    app-only caller the Application Access Policies are evaluated *as they have propagated*
+    to Graph (core/propagation.py: each change after ``--propagation-delay`` or
+    ``--removal-delay`` of emulator time), after the Entra grant check; a denial is 403
+    ``ErrorAccessDenied`` "Access to OData is disabled: [RAOP] : …" (m365-domain §1.8).
+    Delegated callers are not subject to access policies. RBAC for Applications is not
+    modelled yet.
     """
-    if caller.holds_any(permission.accepted(caller, mailbox)):
-        return
-    raise ErrorAccessDenied()
+    # Imported here to keep this edit inside the hook; hoisting them is harmless.
+    from ...core.app_access import RAOP_MESSAGE
+    from ...core.propagation import graph_access_granted
+
+    if not caller.holds_any(permission.accepted(caller, mailbox)):
+        raise ErrorAccessDenied()
+    if caller.is_app_only and not graph_access_granted(
+        state, mailbox.tenant_id, caller.app_id, mailbox.object_id
+    ):
+        raise ErrorAccessDenied(RAOP_MESSAGE)
 
 
 def reads_full_messages(caller: Caller) -> bool:

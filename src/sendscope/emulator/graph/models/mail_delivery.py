@@ -107,7 +107,7 @@ def route(directory: Directory, tenant_id: str, kind: str, address: EmailAddress
         return Delivery(kind, address.address, given, "external", ())
     name = given or row["display_name"]
     if kind_of in _MAILBOX_TYPES:
-        mailbox = directory.mailbox(tenant_id, row["object_id"])
+        mailbox = directory.mailbox_from_recipient(row)
         return Delivery(kind, address.address, name, "internal", (mailbox,) if mailbox else ())
     members = directory.transitive_members(tenant_id, row["object_id"])
     boxes = (directory.mailbox(tenant_id, oid) for oid, kind_m in members if kind_m == "user")
