@@ -74,9 +74,12 @@ def app_token(info: dict[str, object]) -> str:
     ctx = ssl.create_default_context(cafile=str(info["ca_cert"]))
     response = httpx2.post(
         f"{info['url']}/{tenant['id']}/oauth2/v2.0/token",
-        data={"grant_type": "client_credentials", "client_id": app["client_id"],
-              "client_secret": app["client_secret"],
-              "scope": "https://graph.microsoft.com/.default"},
+        data={
+            "grant_type": "client_credentials",
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+            "scope": "https://graph.microsoft.com/.default",
+        },
         verify=ctx,
     )
     response.raise_for_status()
@@ -93,10 +96,23 @@ def wrk(name: str, url: str, token: str, seconds: int, connections: int) -> Resu
         f'wrk.headers["Authorization"] = "Bearer {token}"\n'
     )
     target = f"{url}/v1.0/users/{SENDER}/sendMail"
-    out = subprocess.run(  # noqa: S603
-        ["taskset", "-c", "1", "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency",
-         "-s", str(script), target],
-        capture_output=True, text=True, check=True,
+    out = subprocess.run(
+        [
+            "taskset",
+            "-c",
+            "1",
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            target,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     script.unlink()
     try:
@@ -129,8 +145,17 @@ def main() -> int:
         return 2
     work = Path(tempfile.mkdtemp(prefix="sendscope-bench-"))
     try:
-        emu_cmd = [sys.executable, "-m", "sendscope", "emulator", "serve", "--port", "0",
-                   "--seed", "demo"]
+        emu_cmd = [
+            sys.executable,
+            "-m",
+            "sendscope",
+            "emulator",
+            "serve",
+            "--port",
+            "0",
+            "--seed",
+            "demo",
+        ]
         with server(emu_cmd, "emulator ready") as words:
             info = json.loads(Path(words[3]).read_text())
             token = app_token(info)
@@ -148,8 +173,10 @@ def report(bare: Result, emulator: Result, args: argparse.Namespace) -> None:
     print(f"wrk -t1 -c{args.connections} -d{args.seconds}s, server on core 0, wrk on core 1")
     print(f"{'':22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'requests':>10}{'non-2xx':>9}")
     for r in (bare, emulator):
-        print(f"{r.name:22}{r.rate:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{r.requests:>10}"
-              f"{r.errors:>9}")
+        print(
+            f"{r.name:22}{r.rate:>10.0f}{r.p50_ms:>10.2f}{r.p99_ms:>10.2f}{r.requests:>10}"
+            f"{r.errors:>9}"
+        )
     ratio = emulator.rate / bare.rate if bare.rate else 0.0
     verdict = "meets" if ratio >= 0.40 else "misses"
     print(f"ratio emulator/bare: {ratio:.1%} ({verdict} the 40 % target)")

@@ -54,8 +54,14 @@ def render() -> str:
         "",
     ]
     for service, lines in rows.items():
-        parts += [f"## {service} ({len(lines)} routes)", "", "| method | path | what |",
-                  "|---|---|---|", *lines, ""]
+        parts += [
+            f"## {service} ({len(lines)} routes)",
+            "",
+            "| method | path | what |",
+            "|---|---|---|",
+            *lines,
+            "",
+        ]
     return "\n".join(parts)
 
 

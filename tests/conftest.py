@@ -21,10 +21,12 @@ from sendscope.emulator.identity.claims import issue_app_token
 from sendscope.emulator.seeds.fixtures import SeedCredential, load_credentials
 
 # Property-based tests: a bounded profile for CI (2 cores, the whole run under 20 minutes).
-settings.register_profile("ci", max_examples=60, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("dev", max_examples=25, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "dev", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile("ci" if __import__("os").environ.get("CI") else "dev")
 
 
@@ -69,7 +71,8 @@ def token(state: EmulatorState, tenant: Tenant) -> Callable[..., str]:
     def make(app: str | None = None, *, admin: bool = False, resource: str = "graph") -> str:
         client_id = tenant.admin.client_id if admin else tenant.apps[app or ""].client_id
         resource_app, uri = (
-            (GRAPH_APP_ID, GRAPH_RESOURCE) if resource == "graph"
+            (GRAPH_APP_ID, GRAPH_RESOURCE)
+            if resource == "graph"
             else (EXCHANGE_APP_ID, EXCHANGE_RESOURCE)
         )
         return issue_app_token(state, tenant.id, client_id, resource_app, uri)

@@ -23,12 +23,15 @@ CMD = [sys.executable, "-m", "sendscope", "emulator", "serve"]
 
 @contextmanager
 def running(*args: str) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
-    proc = subprocess.Popen([*CMD, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [*CMD, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
-        assert line.startswith("emulator ready https://127.0.0.1:"), proc.stderr.read() if proc.stderr else line
+        assert line.startswith("emulator ready https://127.0.0.1:"), (
+            proc.stderr.read() if proc.stderr else line
+        )
         yield proc, line.split()
     finally:
         if proc.poll() is None:
@@ -60,9 +63,9 @@ def test_serve_writes_emulator_json_and_stops_cleanly(tmp_path: Path) -> None:
 
 
 def test_restart_keeps_tenant_and_credentials(tmp_path: Path) -> None:
-    with running("--port", "0", "--data-dir", str(tmp_path)) as (proc, _):
+    with running("--port", "0", "--data-dir", str(tmp_path)):
         first = json.loads((tmp_path / "emulator.json").read_text())["tenants"]
-    with running("--port", "0", "--data-dir", str(tmp_path)) as (proc, _):
+    with running("--port", "0", "--data-dir", str(tmp_path)):
         second = json.loads((tmp_path / "emulator.json").read_text())["tenants"]
     assert first == second
 
@@ -76,8 +79,9 @@ def test_sigint_stops_it_too(tmp_path: Path) -> None:
 
 
 def test_json_ready_line() -> None:
-    proc = subprocess.Popen([*CMD, "--port", "0", "--json", "--seed", "empty"],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*CMD, "--port", "0", "--json", "--seed", "empty"], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert proc.stdout is not None
         ready = json.loads(proc.stdout.readline())
@@ -103,8 +107,9 @@ def test_json_ready_line() -> None:
     ],
 )
 def test_bad_input_exits_2_with_a_sentence(args: list[str], message: str, tmp_path: Path) -> None:
-    done = subprocess.run([*CMD, "--data-dir", str(tmp_path), *args], capture_output=True,
-                          text=True, timeout=30)
+    done = subprocess.run(
+        [*CMD, "--data-dir", str(tmp_path), *args], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
@@ -116,8 +121,9 @@ def test_port_in_use_exits_2() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run([*CMD, "--port", str(port)], capture_output=True, text=True,
-                              timeout=30)
+        done = subprocess.run(
+            [*CMD, "--port", str(port)], capture_output=True, text=True, timeout=30
+        )
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr

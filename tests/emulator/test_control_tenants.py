@@ -169,11 +169,18 @@ def test_post_tenant_with_an_unknown_permission_creates_nothing(
 @pytest.mark.parametrize(
     ("fixture", "expected"),
     [
-        ({"domain": "f.example", "users": "ceo"}, "fixture field 'users' must be a list of objects"),
-        ({"domain": "f.example", "bulkUsers": {"count": "many"}},
-         "fixture field 'bulkUsers' must be an object like"),
-        ({"domain": "f.example", "users": [{"userPrincipalName": "a"}] * 2},
-         "user a@f.example is defined twice"),
+        (
+            {"domain": "f.example", "users": "ceo"},
+            "fixture field 'users' must be a list of objects",
+        ),
+        (
+            {"domain": "f.example", "bulkUsers": {"count": "many"}},
+            "fixture field 'bulkUsers' must be an object like",
+        ),
+        (
+            {"domain": "f.example", "users": [{"userPrincipalName": "a"}] * 2},
+            "user a@f.example is defined twice",
+        ),
     ],
 )
 def test_post_tenant_of_the_wrong_shape_is_invalid_fixture_not_500(

@@ -34,27 +34,55 @@ ROUTES = [
 ]
 PARAM = re.compile(r"{([^}:]+)(?::[^}]+)?}")
 
-_json_scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(
-    max_size=30
+_json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30)
 )
 json_values = st.recursive(
     _json_scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=5)
+    ),
     max_leaves=20,
 )
 
 # Words the emulator knows, so some requests get past the first checks.
 KNOWN_WORDS = [
-    "ceo@contoso.onmicrosoft.com", "noreply@contoso.onmicrosoft.com", "contoso.onmicrosoft.com",
-    "common", "organizations", "inbox", "sentitems", "drafts", GRAPH_APP_ID,
-    "00000000-0000-0000-0000-000000000000", "me", "$ref", "appId='x'",
+    "ceo@contoso.onmicrosoft.com",
+    "noreply@contoso.onmicrosoft.com",
+    "contoso.onmicrosoft.com",
+    "common",
+    "organizations",
+    "inbox",
+    "sentitems",
+    "drafts",
+    GRAPH_APP_ID,
+    "00000000-0000-0000-0000-000000000000",
+    "me",
+    "$ref",
+    "appId='x'",
 ]
 segments = st.sampled_from(KNOWN_WORDS) | st.text(
-    st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#%"), min_size=1, max_size=40
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="/?#%"),
+    min_size=1,
+    max_size=40,
 )
 query_options = st.dictionaries(
-    st.sampled_from(["$top", "$select", "$filter", "$skiptoken", "$skip", "$count", "$orderby",
-                     "api-version", "tenant", "limit", "after", "mailbox"]),
+    st.sampled_from(
+        [
+            "$top",
+            "$select",
+            "$filter",
+            "$skiptoken",
+            "$skip",
+            "$count",
+            "$orderby",
+            "api-version",
+            "tenant",
+            "limit",
+            "after",
+            "mailbox",
+        ]
+    ),
     st.text(max_size=40) | st.integers(-5, 2000).map(str),
     max_size=3,
 )
@@ -63,19 +91,46 @@ bodies = st.one_of(
     json_values.map(lambda v: json.dumps(v).encode()),
     st.binary(max_size=200),
     st.fixed_dictionaries(
-        {"message": st.fixed_dictionaries(
-            {"subject": st.text(max_size=10),
-             "toRecipients": st.lists(st.fixed_dictionaries(
-                 {"emailAddress": st.fixed_dictionaries({"address": segments})}), max_size=2)})},
+        {
+            "message": st.fixed_dictionaries(
+                {
+                    "subject": st.text(max_size=10),
+                    "toRecipients": st.lists(
+                        st.fixed_dictionaries(
+                            {"emailAddress": st.fixed_dictionaries({"address": segments})}
+                        ),
+                        max_size=2,
+                    ),
+                }
+            )
+        },
     ).map(lambda v: json.dumps(v).encode()),
     st.dictionaries(
-        st.sampled_from(["grant_type", "client_id", "client_secret", "scope", "client_assertion",
-                         "client_assertion_type", "device_code", "refresh_token"]),
-        st.text(max_size=40), max_size=6,
+        st.sampled_from(
+            [
+                "grant_type",
+                "client_id",
+                "client_secret",
+                "scope",
+                "client_assertion",
+                "client_assertion_type",
+                "device_code",
+                "refresh_token",
+            ]
+        ),
+        st.text(max_size=40),
+        max_size=6,
     ).map(lambda form: "&".join(f"{k}={v}" for k, v in form.items()).encode()),
 )
-content_types = st.sampled_from([None, "application/json", "text/plain",
-                                  "application/x-www-form-urlencoded", "application/octet-stream"])
+content_types = st.sampled_from(
+    [
+        None,
+        "application/json",
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/octet-stream",
+    ]
+)
 
 
 @pytest.fixture(scope="module")
@@ -84,10 +139,12 @@ def fuzz_env() -> Any:
     seed_state(state, "demo")
     tenant = state.store.one("SELECT id FROM tenants")["id"]
     creds = state.store.all("SELECT client_id FROM seed_credentials WHERE tenant_id = ?", (tenant,))
-    tokens = [issue_app_token(state, tenant, c["client_id"], GRAPH_APP_ID, GRAPH_RESOURCE)
-              for c in creds]
-    with TestClient(create_app(state), base_url="https://testserver",
-                    raise_server_exceptions=False) as client:
+    tokens = [
+        issue_app_token(state, tenant, c["client_id"], GRAPH_APP_ID, GRAPH_RESOURCE) for c in creds
+    ]
+    with TestClient(
+        create_app(state), base_url="https://testserver", raise_server_exceptions=False
+    ) as client:
         yield client, tokens
     state.close()
 
@@ -96,20 +153,27 @@ def _path(pattern: str, draw: Callable[[Any], Any]) -> str:
     return PARAM.sub(lambda _m: quote(draw(segments), safe=""), pattern)
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                   HealthCheck.too_slow], deadline=None)
+@settings(
+    max_examples=400,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    deadline=None,
+)
 @given(data=st.data())
 def test_no_request_gets_a_5xx(fuzz_env: Any, data: st.DataObject) -> None:
     client, tokens = fuzz_env
     method, pattern = data.draw(st.sampled_from(ROUTES))
     path = _path(pattern, data.draw)
-    auth = data.draw(st.sampled_from([None, "Bearer", "Bearer garbage.token.here", *[
-        f"Bearer {t}" for t in tokens]]))
+    auth = data.draw(
+        st.sampled_from(
+            [None, "Bearer", "Bearer garbage.token.here", *[f"Bearer {t}" for t in tokens]]
+        )
+    )
     headers = {"Authorization": auth} if auth else {}
     content_type = data.draw(content_types)
     if content_type:
         headers["Content-Type"] = content_type
     body = data.draw(bodies) if method in ("POST", "PATCH", "PUT") else None
-    response = client.request(method, path, params=data.draw(query_options), content=body,
-                              headers=headers)
+    response = client.request(
+        method, path, params=data.draw(query_options), content=body, headers=headers
+    )
     assert response.status_code < 500, (method, path, response.status_code, response.text[:500])

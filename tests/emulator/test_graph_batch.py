@@ -196,7 +196,7 @@ def test_sub_request_can_be_throttled(
     from sendscope.emulator.core.directory import Directory
 
     runtime = MailRuntime.for_state(state)
-    client.app.state.sendscope_mail = runtime  # type: ignore[attr-defined]
+    state.runtime["graph.mail"] = runtime
     user = Directory(state.store).user(tenant.id, addr("payroll"))
     assert user is not None
     key = MailboxKey(tenant.id, tenant.apps["Timesheet Mailer"].client_id, user["id"])

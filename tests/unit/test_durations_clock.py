@@ -10,8 +10,16 @@ from sendscope.emulator.core.durations import format_duration, parse_duration
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("50ms", 0.05), ("3s", 3), ("45m", 2700), ("2h", 7200), ("1h30m", 5400), ("0", 0),
-     ("1d", 86400), (" 2H ", 7200)],
+    [
+        ("50ms", 0.05),
+        ("3s", 3),
+        ("45m", 2700),
+        ("2h", 7200),
+        ("1h30m", 5400),
+        ("0", 0),
+        ("1d", 86400),
+        (" 2H ", 7200),
+    ],
 )
 def test_parse_duration(text: str, seconds: float) -> None:
     assert parse_duration(text) == pytest.approx(seconds)

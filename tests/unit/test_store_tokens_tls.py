@@ -37,7 +37,7 @@ def test_store_refuses_state_of_another_schema(tmp_path: Path) -> None:
     store = Store(tmp_path / "state.db")
     store.set_meta("schema_version", "999")
     store.close()
-    with pytest.raises(RuntimeError, match="schema 999.*start with a new --data-dir"):
+    with pytest.raises(RuntimeError, match=r"schema 999.*start with a new --data-dir"):
         Store(tmp_path / "state.db")
 
 

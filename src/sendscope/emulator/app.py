@@ -18,6 +18,7 @@ from .control.exceptions import routing_error as control_routing_error
 from .control.routes import ROUTES as CONTROL_ROUTES
 from .core.errors import EmulatorError
 from .core.state import EmulatorState
+from .exchange.routes import ROUTES as EXCHANGE_ROUTES
 from .graph.exceptions import BadRequest, MethodNotAllowed
 from .graph.routes import ROUTES as GRAPH_ROUTES
 from .identity.routes import ROUTES as IDENTITY_ROUTES
@@ -28,7 +29,7 @@ __all__ = ["all_routes", "create_app"]
 def all_routes() -> list[BaseRoute]:
     # Graph first (the hot path), identity last: its /{tenant}/… patterns would match the
     # other services' prefixes.
-    return [*GRAPH_ROUTES, *CONTROL_ROUTES, *IDENTITY_ROUTES]
+    return [*GRAPH_ROUTES, *CONTROL_ROUTES, *EXCHANGE_ROUTES, *IDENTITY_ROUTES]
 
 
 def create_app(state: EmulatorState) -> Starlette:
@@ -56,5 +57,6 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         return BadRequest(f"Resource not found for the segment '{segment}'.").response(request)
     if segments and segments[0] == "_emulator":
         return control_routing_error(request, exc.status_code).response(request)
-    return JSONResponse({"error": "not_found", "path": request.url.path},
-                        status_code=exc.status_code)
+    return JSONResponse(
+        {"error": "not_found", "path": request.url.path}, status_code=exc.status_code
+    )

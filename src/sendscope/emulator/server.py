@@ -46,17 +46,25 @@ def build_info(state: EmulatorState, url: str, ca_cert: Path) -> ServerInfo:
     for tenant in state.store.all("SELECT id, domain FROM tenants ORDER BY created, rowid"):
         creds = load_credentials(state, tenant["id"])
         admin = next((c for c in creds if c.kind == "admin"), None)
-        tenants.append({
-            "id": tenant["id"],
-            "domain": tenant["domain"],
-            "admin": None if admin is None else
-            {"client_id": admin.client_id, "client_secret": admin.client_secret},
-            "apps": [
-                {"name": c.name, "client_id": c.client_id, "client_secret": c.client_secret,
-                 "roles": list(c.roles)}
-                for c in creds if c.kind == "app"
-            ],
-        })
+        tenants.append(
+            {
+                "id": tenant["id"],
+                "domain": tenant["domain"],
+                "admin": None
+                if admin is None
+                else {"client_id": admin.client_id, "client_secret": admin.client_secret},
+                "apps": [
+                    {
+                        "name": c.name,
+                        "client_id": c.client_id,
+                        "client_secret": c.client_secret,
+                        "roles": list(c.roles),
+                    }
+                    for c in creds
+                    if c.kind == "app"
+                ],
+            }
+        )
     return {"url": url, "ca_cert": str(ca_cert.resolve()), "tenants": tenants}
 
 

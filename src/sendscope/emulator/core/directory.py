@@ -114,8 +114,18 @@ class Directory:
             self.store.execute(
                 "INSERT INTO users (tenant_id, id, upn, mail, mail_nickname, display_name, "
                 "account_enabled, created, props, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (tenant_id, uid, upn, upn if mailbox else None, nickname, display_name,
-                 int(account_enabled), iso_utc(now), dumps(props or {}), self.store.next_seq()),
+                (
+                    tenant_id,
+                    uid,
+                    upn,
+                    upn if mailbox else None,
+                    nickname,
+                    display_name,
+                    int(account_enabled),
+                    iso_utc(now),
+                    dumps(props or {}),
+                    self.store.next_seq(),
+                ),
             )
             if mailbox:
                 self.add_recipient(tenant_id, uid, mailbox, nickname, display_name, upn, now=now)
@@ -129,11 +139,37 @@ class Directory:
         user_rows, recipient_rows = [], []
         for upn, display_name in users:
             uid, seq, nick = guid(), self.store.next_seq(), upn.split("@", 1)[0]
-            user_rows.append((tenant_id, uid, upn, upn if with_mailbox else None, nick,
-                              display_name, 1, stamp, "{}", seq))
+            user_rows.append(
+                (
+                    tenant_id,
+                    uid,
+                    upn,
+                    upn if with_mailbox else None,
+                    nick,
+                    display_name,
+                    1,
+                    stamp,
+                    "{}",
+                    seq,
+                )
+            )
             if with_mailbox:
-                recipient_rows.append((tenant_id, uid, guid(), sid_for(tenant_id, seq),
-                                       "UserMailbox", nick, nick, display_name, upn, stamp, "{}", seq))
+                recipient_rows.append(
+                    (
+                        tenant_id,
+                        uid,
+                        guid(),
+                        sid_for(tenant_id, seq),
+                        "UserMailbox",
+                        nick,
+                        nick,
+                        display_name,
+                        upn,
+                        stamp,
+                        "{}",
+                        seq,
+                    )
+                )
         with self.store.tx():
             self.store.executemany(
                 "INSERT INTO users (tenant_id, id, upn, mail, mail_nickname, display_name, "
@@ -144,7 +180,9 @@ class Directory:
         return len(user_rows)
 
     def _auto_mailbox(self, tenant_id: str) -> bool:
-        return bool(self.store.scalar("SELECT auto_mailbox FROM tenants WHERE id = ?", (tenant_id,)))
+        return bool(
+            self.store.scalar("SELECT auto_mailbox FROM tenants WHERE id = ?", (tenant_id,))
+        )
 
     def add_recipient(
         self,
@@ -162,9 +200,20 @@ class Directory:
         seq = self.store.next_seq()
         self.store.execute(
             _INSERT_RECIPIENT,
-            (tenant_id, object_id, guid(), sid_for(tenant_id, seq), recipient_type_details,
-             name or alias, alias, display_name, primary_smtp, iso_utc(now),
-             dumps(props or {}), seq),
+            (
+                tenant_id,
+                object_id,
+                guid(),
+                sid_for(tenant_id, seq),
+                recipient_type_details,
+                name or alias,
+                alias,
+                display_name,
+                primary_smtp,
+                iso_utc(now),
+                dumps(props or {}),
+                seq,
+            ),
         )
 
     def remove_recipient(self, tenant_id: str, object_id: str) -> None:
@@ -203,32 +252,47 @@ class Directory:
         row = self.recipient(tenant_id, user_id)
         if row is None or row["recipient_type_details"] not in MAILBOX_TYPES:
             return None
-        return Mailbox(tenant_id, user_id, row["primary_smtp"], row["display_name"],
-                       row["recipient_type_details"])
+        return Mailbox(
+            tenant_id,
+            user_id,
+            row["primary_smtp"],
+            row["display_name"],
+            row["recipient_type_details"],
+        )
 
     def user_mailbox(self, tenant_id: str, ref: str) -> tuple[str, Mailbox | None] | None:
         """(user id, its mailbox or None) for a user id or UPN in one query; None if no user."""
         column = "u.upn" if "@" in ref else "u.id"
         row = self.store.one(
-            "SELECT u.id, r.primary_smtp, r.display_name, r.recipient_type_details "
+            "SELECT u.id, r.primary_smtp, r.display_name, r.recipient_type_details "  # noqa: S608
             "FROM users u LEFT JOIN recipients r ON r.tenant_id = u.tenant_id "
-            f"AND r.object_id = u.id WHERE u.tenant_id = ? AND {column} = ?",  # noqa: S608
+            f"AND r.object_id = u.id WHERE u.tenant_id = ? AND {column} = ?",
             (tenant_id, ref if "@" in ref else ref.lower()),
         )
         if row is None:
             return None
         if row["recipient_type_details"] not in MAILBOX_TYPES:
             return row["id"], None
-        return row["id"], Mailbox(tenant_id, row["id"], row["primary_smtp"],
-                                  row["display_name"], row["recipient_type_details"])
+        return row["id"], Mailbox(
+            tenant_id,
+            row["id"],
+            row["primary_smtp"],
+            row["display_name"],
+            row["recipient_type_details"],
+        )
 
     @staticmethod
     def mailbox_from_recipient(row: Row) -> Mailbox | None:
         """The mailbox a recipient row stands for, without another query."""
         if row["recipient_type_details"] not in MAILBOX_TYPES:
             return None
-        return Mailbox(row["tenant_id"], row["object_id"], row["primary_smtp"],
-                       row["display_name"], row["recipient_type_details"])
+        return Mailbox(
+            row["tenant_id"],
+            row["object_id"],
+            row["primary_smtp"],
+            row["display_name"],
+            row["recipient_type_details"],
+        )
 
     # -- groups ------------------------------------------------------------------------
 
@@ -251,8 +315,18 @@ class Directory:
         self.store.execute(
             "INSERT INTO groups (tenant_id, id, display_name, mail_nickname, mail, mail_enabled, "
             "security_enabled, created, props, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (tenant_id, gid, display_name, mail_nickname, mail, int(mail_enabled),
-             int(security_enabled), iso_utc(now), dumps(full), self.store.next_seq()),
+            (
+                tenant_id,
+                gid,
+                display_name,
+                mail_nickname,
+                mail,
+                int(mail_enabled),
+                int(security_enabled),
+                iso_utc(now),
+                dumps(full),
+                self.store.next_seq(),
+            ),
         )
         return gid
 
@@ -263,8 +337,11 @@ class Directory:
 
     def object_type(self, tenant_id: str, object_id: str) -> str | None:
         """``user``, ``group`` or ``servicePrincipal`` for a directory object id."""
-        for table, kind in (("users", "user"), ("groups", "group"),
-                            ("service_principals", "servicePrincipal")):
+        for table, kind in (
+            ("users", "user"),
+            ("groups", "group"),
+            ("service_principals", "servicePrincipal"),
+        ):
             found = self.store.scalar(
                 f"SELECT 1 FROM {table} WHERE tenant_id = ? AND id = ?",  # noqa: S608
                 (tenant_id, object_id.lower()),
@@ -319,16 +396,28 @@ class Directory:
     # -- applications and service principals -------------------------------------------
 
     def create_application(
-        self, tenant_id: str, display_name: str, *, now: datetime,
-        app_id: str | None = None, props: dict[str, Any] | None = None,
+        self,
+        tenant_id: str,
+        display_name: str,
+        *,
+        now: datetime,
+        app_id: str | None = None,
+        props: dict[str, Any] | None = None,
     ) -> tuple[str, str]:
         """Add an app registration; return (object id, appId)."""
         oid, aid = guid(), (app_id or guid())
         self.store.execute(
             "INSERT INTO applications (tenant_id, id, app_id, display_name, created, props, seq) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (tenant_id, oid, aid, display_name, iso_utc(now), dumps(props or {}),
-             self.store.next_seq()),
+            (
+                tenant_id,
+                oid,
+                aid,
+                display_name,
+                iso_utc(now),
+                dumps(props or {}),
+                self.store.next_seq(),
+            ),
         )
         return oid, aid
 
@@ -339,8 +428,13 @@ class Directory:
         )
 
     def add_password(
-        self, tenant_id: str, application_id: str, *, display_name: str | None,
-        start: datetime, end: datetime,
+        self,
+        tenant_id: str,
+        application_id: str,
+        *,
+        display_name: str | None,
+        start: datetime,
+        end: datetime,
     ) -> dict[str, Any]:
         """Add a client secret; the returned dict is Graph's passwordCredential with secretText."""
         secret, hint = new_client_secret()
@@ -348,12 +442,26 @@ class Directory:
         self.store.execute(
             "INSERT INTO password_credentials (tenant_id, application_id, key_id, secret_sha256, "
             "hint, display_name, start, end) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (tenant_id, application_id, key_id, sha256_hex(secret), hint, display_name,
-             iso_utc(start), iso_utc(end)),
+            (
+                tenant_id,
+                application_id,
+                key_id,
+                sha256_hex(secret),
+                hint,
+                display_name,
+                iso_utc(start),
+                iso_utc(end),
+            ),
         )
-        return {"customKeyIdentifier": None, "displayName": display_name,
-                "endDateTime": iso_utc(end), "hint": hint, "keyId": key_id,
-                "secretText": secret, "startDateTime": iso_utc(start)}
+        return {
+            "customKeyIdentifier": None,
+            "displayName": display_name,
+            "endDateTime": iso_utc(end),
+            "hint": hint,
+            "keyId": key_id,
+            "secretText": secret,
+            "startDateTime": iso_utc(start),
+        }
 
     def password_credentials(self, tenant_id: str, application_id: str) -> list[Row]:
         return self.store.all(
@@ -363,8 +471,14 @@ class Directory:
         )
 
     def create_service_principal(
-        self, tenant_id: str, app_id: str, display_name: str, *, now: datetime,
-        owner_tenant_id: str | None = None, props: dict[str, Any] | None = None,
+        self,
+        tenant_id: str,
+        app_id: str,
+        display_name: str,
+        *,
+        now: datetime,
+        owner_tenant_id: str | None = None,
+        props: dict[str, Any] | None = None,
         sp_id: str | None = None,
     ) -> str:
         sid = sp_id or guid()
@@ -372,8 +486,16 @@ class Directory:
         self.store.execute(
             "INSERT INTO service_principals (tenant_id, id, app_id, display_name, account_enabled, "
             "app_owner_tenant_id, created, props, seq) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)",
-            (tenant_id, sid, app_id, display_name, owner_tenant_id or tenant_id, iso_utc(now),
-             dumps(full), self.store.next_seq()),
+            (
+                tenant_id,
+                sid,
+                app_id,
+                display_name,
+                owner_tenant_id or tenant_id,
+                iso_utc(now),
+                dumps(full),
+                self.store.next_seq(),
+            ),
         )
         return sid
 
@@ -399,15 +521,29 @@ class Directory:
         raise KeyError(f"{resource_app_id} has no app role {value!r}")
 
     def assign_app_role(
-        self, tenant_id: str, principal_id: str, resource_id: str, app_role_id: str,
-        *, principal_type: str = "ServicePrincipal", now: datetime,
+        self,
+        tenant_id: str,
+        principal_id: str,
+        resource_id: str,
+        app_role_id: str,
+        *,
+        principal_type: str = "ServicePrincipal",
+        now: datetime,
     ) -> str:
         aid = secrets.token_urlsafe(32)[:43]
         self.store.execute(
             "INSERT INTO app_role_assignments (tenant_id, id, principal_id, principal_type, "
             "resource_id, app_role_id, created, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (tenant_id, aid, principal_id, principal_type, resource_id, app_role_id,
-             iso_utc(now), self.store.next_seq()),
+            (
+                tenant_id,
+                aid,
+                principal_id,
+                principal_type,
+                resource_id,
+                app_role_id,
+                iso_utc(now),
+                self.store.next_seq(),
+            ),
         )
         return aid
 
@@ -425,15 +561,27 @@ class Directory:
         return [by_id[r["app_role_id"]] for r in rows if r["app_role_id"] in by_id]
 
     def assign_directory_role(
-        self, tenant_id: str, principal_id: str, role_definition_id: str, *, now: datetime,
+        self,
+        tenant_id: str,
+        principal_id: str,
+        role_definition_id: str,
+        *,
+        now: datetime,
         scope: str = "/",
     ) -> str:
         rid = secrets.token_urlsafe(32)[:43]
         self.store.execute(
             "INSERT INTO directory_role_assignments (tenant_id, id, principal_id, "
             "role_definition_id, directory_scope_id, created, seq) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (tenant_id, rid, principal_id, role_definition_id, scope, iso_utc(now),
-             self.store.next_seq()),
+            (
+                tenant_id,
+                rid,
+                principal_id,
+                role_definition_id,
+                scope,
+                iso_utc(now),
+                self.store.next_seq(),
+            ),
         )
         return rid
 

@@ -22,9 +22,7 @@ def parse_duration(text: str) -> float:
         total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
         pos = match.end()
     if pos != len(value) or not value:
-        raise ValueError(
-            f"{text!r} is not a duration: write it like 50ms, 3s, 45m, 2h or 1h30m"
-        )
+        raise ValueError(f"{text!r} is not a duration: write it like 50ms, 3s, 45m, 2h or 1h30m")
     return total
 
 
@@ -35,5 +33,9 @@ def format_duration(seconds: float) -> str:
     whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
-    parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
+    parts = [
+        f"{hours}h" if hours else "",
+        f"{minutes}m" if minutes else "",
+        f"{secs}s" if secs else "",
+    ]
     return "".join(parts) or "0s"

@@ -247,6 +247,37 @@ CREATE TABLE IF NOT EXISTS seed_credentials (
     roles TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (tenant_id, ord)
 );
+
+-- Exchange Application Access Policies (New-ApplicationAccessPolicy): one row per app and
+-- scope, as Exchange keeps them. app_id is a client id or '*'; scope_id the scope
+-- recipient's object id.
+CREATE TABLE IF NOT EXISTS application_access_policies (
+    tenant_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    app_id TEXT NOT NULL,
+    access_right TEXT NOT NULL,   -- RestrictAccess | DenyAccess
+    scope_id TEXT NOT NULL,
+    description TEXT NOT NULL,
+    created TEXT NOT NULL,
+    props TEXT NOT NULL DEFAULT '{}',
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, app_id, scope_id)
+);
+
+-- Every change that can alter an access-policy verdict, in emulator time: Graph enforces
+-- each one only after its propagation delay (core/propagation.py).
+CREATE TABLE IF NOT EXISTS access_policy_changes (
+    tenant_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL,           -- policy | member
+    subject TEXT NOT NULL,        -- policy id | group object id
+    object TEXT NOT NULL,         -- '' | member object id
+    op TEXT NOT NULL,             -- add | remove
+    changed_at REAL NOT NULL,     -- emulator time, epoch seconds
+    data TEXT NOT NULL DEFAULT '{}',
+    PRIMARY KEY (tenant_id, seq)
+);
 """
 
 
@@ -347,7 +378,10 @@ class Store:
             if "seq" in [c[1] for c in self._conn.execute(f"PRAGMA table_info({r[0]})")]
         ]
         return max(
-            (self._conn.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {t}").fetchone()[0] for t in tables),  # noqa: S608
+            (
+                self._conn.execute(f"SELECT COALESCE(MAX(seq), 0) FROM {t}").fetchone()[0]  # noqa: S608
+                for t in tables
+            ),
             default=0,
         )
 

@@ -11,9 +11,9 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import UTC, datetime, timedelta
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 import jwt
@@ -78,7 +78,9 @@ class SigningKey:
     @classmethod
     def generate(cls) -> SigningKey:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "accounts.accesscontrol.windows.net")])
+        name = x509.Name(
+            [x509.NameAttribute(NameOID.COMMON_NAME, "accounts.accesscontrol.windows.net")]
+        )
         now = datetime.now(UTC)
         cert = (
             x509.CertificateBuilder()
@@ -131,8 +133,10 @@ class SigningKey:
                 self._verified.pop(next(iter(self._verified)))
             self._verified[token] = claims
         exp, nbf = claims.get("exp"), claims.get("nbf")
-        if not isinstance(exp, int | float) or exp <= now or (
-            isinstance(nbf, int | float) and nbf > now
+        if (
+            not isinstance(exp, int | float)
+            or exp <= now
+            or (isinstance(nbf, int | float) and nbf > now)
         ):
             raise TokenRejected(TokenProblem.EXPIRED)
         if claims.get("aud") not in audiences:

@@ -85,11 +85,17 @@ class MethodNotAllowed(GraphError):
     message = "Specified HTTP method is not allowed for the request target."
 
 
+_WWW_AUTHENTICATE = (
+    'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/'
+    'authorize", client_id="00000003-0000-0000-c000-000000000000"'
+)
+
+
 class InvalidAuthenticationToken(GraphError):
     status, code = 401, "InvalidAuthenticationToken"
 
     def headers(self) -> dict[str, str]:
-        return {"WWW-Authenticate": 'Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"'}
+        return {"WWW-Authenticate": _WWW_AUTHENTICATE}
 
 
 class AuthorizationRequestDenied(GraphError):

@@ -72,9 +72,13 @@ async def read_json(request: Request) -> dict[str, Any]:
     try:
         value = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest("Unable to read JSON request payload. Please ensure Content-Type "
-                         "header is set and payload is of valid JSON format.") from None
+        raise BadRequest(
+            "Unable to read JSON request payload. Please ensure Content-Type "
+            "header is set and payload is of valid JSON format."
+        ) from None
     if not isinstance(value, dict):
-        raise BadRequest("Unable to read JSON request payload. Please ensure Content-Type "
-                         "header is set and payload is of valid JSON format.")
+        raise BadRequest(
+            "Unable to read JSON request payload. Please ensure Content-Type "
+            "header is set and payload is of valid JSON format."
+        )
     return value

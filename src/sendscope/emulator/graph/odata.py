@@ -18,7 +18,14 @@ from starlette.requests import Request
 
 from .exceptions import BadRequest, RequestBadRequest, RequestUnsupportedQuery
 
-__all__ = ["DEFAULT_PAGE_SIZE", "MAX_PAGE_SIZE", "Filter", "ListQuery", "next_link", "select_fields"]
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "Filter",
+    "ListQuery",
+    "next_link",
+    "select_fields",
+]
 
 DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 999
@@ -67,11 +74,14 @@ def _top(raw: str | None) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise BadRequest(f"Invalid page size specified: '{raw}'. Must be between 1 and "
-                         f"{MAX_PAGE_SIZE} inclusive.") from None
+        raise BadRequest(
+            f"Invalid page size specified: '{raw}'. Must be between 1 and "
+            f"{MAX_PAGE_SIZE} inclusive."
+        ) from None
     if not 1 <= value <= MAX_PAGE_SIZE:
         raise RequestUnsupportedQuery(
-            f"Invalid page size specified: '{raw}'. Must be between 1 and {MAX_PAGE_SIZE} inclusive."
+            f"Invalid page size specified: '{raw}'. Must be between 1 and {MAX_PAGE_SIZE} "
+            "inclusive."
         )
     return value
 
@@ -135,7 +145,9 @@ def next_link(request: Request, last_seq: int) -> str:
     return f"{request.url.replace(query='')}?{urlencode(params, safe='$,')}"
 
 
-def project(item: Mapping[str, Any], select: Sequence[str], always: Sequence[str] = ("id",)) -> dict[str, Any]:
+def project(
+    item: Mapping[str, Any], select: Sequence[str], always: Sequence[str] = ("id",)
+) -> dict[str, Any]:
     """Keep only the ``$select``ed properties (Graph always returns ``id``)."""
     if not select:
         return dict(item)

@@ -98,8 +98,11 @@ class _Builder:
     def build(self) -> str:
         fx = self.fixture
         self.tid = self.directory.create_tenant(
-            self.domain, str(fx.get("displayName") or self.domain.split(".")[0].title()),
-            tenant_id=_check_tenant_id(fx.get("id")), auto_mailbox=bool(fx.get("autoMailbox", True)), now=self.now,
+            self.domain,
+            str(fx.get("displayName") or self.domain.split(".")[0].title()),
+            tenant_id=_check_tenant_id(fx.get("id")),
+            auto_mailbox=bool(fx.get("autoMailbox", True)),
+            now=self.now,
         )
         add_resource_service_principals(self.directory, self.tid, now=self.now)
         props = self.directory.tenant_props(self.tid)
@@ -122,15 +125,20 @@ class _Builder:
         upn = self._address(_text(spec, "userPrincipalName", "e.g. ceo@contoso.onmicrosoft.com"))
         kind = spec.get("mailbox", "auto")
         if kind not in _MAILBOX_KINDS:
-            raise FixtureError(f"user {upn}: mailbox {kind!r} is not one of {', '.join(_MAILBOX_KINDS)}")
+            raise FixtureError(
+                f"user {upn}: mailbox {kind!r} is not one of {', '.join(_MAILBOX_KINDS)}"
+            )
         if upn.lower() in self.names:
             raise FixtureError(f"user {upn} is defined twice")
         shared = kind == "SharedMailbox"
         uid = self.directory.create_user(
-            self.tid, upn=upn, display_name=str(spec.get("displayName") or upn.split("@")[0]),
+            self.tid,
+            upn=upn,
+            display_name=str(spec.get("displayName") or upn.split("@")[0]),
             account_enabled=bool(spec.get("accountEnabled", not shared)),
             props={k: spec[k] for k in ("jobTitle", "department", "usageLocation") if k in spec},
-            mailbox=None if kind == "none" else kind, now=self.now,
+            mailbox=None if kind == "none" else kind,
+            now=self.now,
         )
         self.names[upn.lower()] = (uid, "user")
         for role in _strings(spec, "directoryRoles", f"user {upn}"):
@@ -140,16 +148,20 @@ class _Builder:
         if not spec:
             return
         if not isinstance(spec, dict) or not isinstance(spec.get("count"), int):
-            raise FixtureError("fixture field 'bulkUsers' must be an object like "
-                               '{"count": 100000, "prefix": "user"}')
+            raise FixtureError(
+                "fixture field 'bulkUsers' must be an object like "
+                '{"count": 100000, "prefix": "user"}'
+            )
         count, prefix = spec["count"], str(spec.get("prefix", "user"))
         if not 0 < count <= 1_000_000:
             raise FixtureError(f"bulkUsers.count {count} must be between 1 and 1000000")
         width = len(str(count))
         self.directory.bulk_create_users(
             self.tid,
-            ((f"{prefix}{i:0{width}d}@{self.domain}", f"{prefix.title()} {i:0{width}d}")
-             for i in range(1, count + 1)),
+            (
+                (f"{prefix}{i:0{width}d}@{self.domain}", f"{prefix.title()} {i:0{width}d}")
+                for i in range(1, count + 1)
+            ),
             now=self.now,
         )
 
@@ -157,36 +169,52 @@ class _Builder:
         name = _text(spec, "displayName", "the group's name")
         kind = spec.get("kind", "security")
         if kind not in _GROUP_KINDS:
-            raise FixtureError(f"group {name}: kind {kind!r} is not one of {', '.join(_GROUP_KINDS)}")
+            raise FixtureError(
+                f"group {name}: kind {kind!r} is not one of {', '.join(_GROUP_KINDS)}"
+            )
         mail_enabled, security_enabled, types, recipient_type = _GROUP_KINDS[kind]
         nick = str(spec.get("mailNickname") or name.replace(" ", "").lower())
         mail = self._address(nick) if mail_enabled else None
         gid = self.directory.create_group(
-            self.tid, display_name=name, mail_nickname=nick, mail=mail, mail_enabled=mail_enabled,
-            security_enabled=security_enabled, group_types=types, now=self.now,
+            self.tid,
+            display_name=name,
+            mail_nickname=nick,
+            mail=mail,
+            mail_enabled=mail_enabled,
+            security_enabled=security_enabled,
+            group_types=types,
+            now=self.now,
         )
         if recipient_type and mail:
-            self.directory.add_recipient(self.tid, gid, recipient_type, nick, name, mail, now=self.now)
+            self.directory.add_recipient(
+                self.tid, gid, recipient_type, nick, name, mail, now=self.now
+            )
         for member in _strings(spec, "members", f"group {name}"):
             found = self.names.get(self._address(member).lower()) or self.names.get(member.lower())
             if found is None:
-                raise FixtureError(f"group {name}: member {member!r} is not a user or group "
-                                   "defined earlier in the fixture")
+                raise FixtureError(
+                    f"group {name}: member {member!r} is not a user or group "
+                    "defined earlier in the fixture"
+                )
             self.directory.add_member(self.tid, gid, *found)
         self.names[name.lower()] = (gid, "group")
 
     def _app(self, spec: dict[str, Any]) -> None:
         name = _text(spec, "displayName", "the app's name")
         props = {"isFallbackPublicClient": True} if spec.get("publicClient") else None
-        oid, app_id = self.directory.create_application(self.tid, name, app_id=spec.get("appId"),
-                                                        now=self.now, props=props)
+        oid, app_id = self.directory.create_application(
+            self.tid, name, app_id=spec.get("appId"), now=self.now, props=props
+        )
         sp_id = self.directory.create_service_principal(self.tid, app_id, name, now=self.now)
         self._grant(sp_id, GRAPH_APP_ID, _strings(spec, "roles", f"app {name}"), name)
         self._grant(sp_id, EXCHANGE_APP_ID, _strings(spec, "exchangeRoles", f"app {name}"), name)
         for role in _strings(spec, "directoryRoles", f"app {name}"):
             self._role(sp_id, role, name)
         secret = self.directory.add_password(
-            self.tid, oid, display_name="sendscope emulator", start=self.now,
+            self.tid,
+            oid,
+            display_name="sendscope emulator",
+            start=self.now,
             end=self.now + timedelta(days=int(spec.get("secretDays", 730))),
         )["secretText"]
         roles = [*spec.get("roles", []), *spec.get("exchangeRoles", [])]
@@ -213,7 +241,9 @@ class _Builder:
 
     def _role(self, principal_id: str, role: str, who: str) -> None:
         try:
-            self.directory.assign_directory_role(self.tid, principal_id, role_id(role), now=self.now)
+            self.directory.assign_directory_role(
+                self.tid, principal_id, role_id(role), now=self.now
+            )
         except KeyError as exc:
             raise FixtureError(f"{who}: {exc.args[0]}") from None
 
@@ -225,8 +255,11 @@ _DEFAULT_SKUS: list[dict[str, Any]] = [
         "skuPartNumber": "SPE_E3",
         "prepaidUnits": {"enabled": 100000, "suspended": 0, "warning": 0},
         "servicePlans": [
-            {"servicePlanId": "efb87545-963c-4e0d-99df-69c6916d9eb0",
-             "servicePlanName": "EXCHANGE_S_ENTERPRISE", "appliesTo": "User"},
+            {
+                "servicePlanId": "efb87545-963c-4e0d-99df-69c6916d9eb0",
+                "servicePlanName": "EXCHANGE_S_ENTERPRISE",
+                "appliesTo": "User",
+            },
         ],
     }
 ]
@@ -236,7 +269,9 @@ def load_credentials(state: EmulatorState, tenant_id: str) -> list[SeedCredentia
     rows = state.store.all(
         "SELECT * FROM seed_credentials WHERE tenant_id = ? ORDER BY ord", (tenant_id,)
     )
-    return [SeedCredential(r["kind"], r["name"], r["client_id"], r["client_secret"],
-                           tuple(loads(r["roles"]))) for r in rows]
-
-
+    return [
+        SeedCredential(
+            r["kind"], r["name"], r["client_id"], r["client_secret"], tuple(loads(r["roles"]))
+        )
+        for r in rows
+    ]

@@ -21,14 +21,20 @@ __all__ = ["add_resource_service_principals", "exchange_app_roles", "graph_app_r
 # Office 365 Exchange Online application roles (m365-domain.md §4.4). The ids are the same in
 # every tenant.
 _EXCHANGE_ROLES = (
-    ("dc890d15-9560-4a4c-9b7f-a736ec74ec40", "full_access_as_app",
-     "Use Exchange Web Services with full access to all mailboxes",
-     "Allows the app to have full access via Exchange Web Services to all mailboxes, "
-     "without a signed-in user."),
-    ("dc50a0fb-09a3-484d-be87-e023b12c6440", "Exchange.ManageAsApp",
-     "Manage Exchange As Application",
-     "Allows the app to manage the organization's Exchange environment without any user "
-     "interaction. This includes mailboxes, groups, and other configuration objects."),
+    (
+        "dc890d15-9560-4a4c-9b7f-a736ec74ec40",
+        "full_access_as_app",
+        "Use Exchange Web Services with full access to all mailboxes",
+        "Allows the app to have full access via Exchange Web Services to all mailboxes, "
+        "without a signed-in user.",
+    ),
+    (
+        "dc50a0fb-09a3-484d-be87-e023b12c6440",
+        "Exchange.ManageAsApp",
+        "Manage Exchange As Application",
+        "Allows the app to manage the organization's Exchange environment without any user "
+        "interaction. This includes mailboxes, groups, and other configuration objects.",
+    ),
 )
 
 
@@ -60,18 +66,38 @@ def add_resource_service_principals(directory: Directory, tenant_id: str, *, now
     """Microsoft's own service principals a tenant cannot do without."""
     microsoft = "f8cdef31-a31e-4b4a-93e4-5f571e91255a"
     directory.create_service_principal(
-        tenant_id, GRAPH_APP_ID, "Microsoft Graph", now=now, owner_tenant_id=microsoft,
-        props={"appRoles": list(graph_app_roles()),
-               "servicePrincipalNames": [GRAPH_APP_ID, GRAPH_RESOURCE, "https://graph.microsoft.com/",
-                                         "https://canary.graph.microsoft.com",
-                                         "https://ags.windows.net", "https://dod-graph.microsoft.us",
-                                         "https://graph.microsoft.us"]},
+        tenant_id,
+        GRAPH_APP_ID,
+        "Microsoft Graph",
+        now=now,
+        owner_tenant_id=microsoft,
+        props={
+            "appRoles": list(graph_app_roles()),
+            "servicePrincipalNames": [
+                GRAPH_APP_ID,
+                GRAPH_RESOURCE,
+                "https://graph.microsoft.com/",
+                "https://canary.graph.microsoft.com",
+                "https://ags.windows.net",
+                "https://dod-graph.microsoft.us",
+                "https://graph.microsoft.us",
+            ],
+        },
     )
     directory.create_service_principal(
-        tenant_id, EXCHANGE_APP_ID, "Office 365 Exchange Online", now=now,
+        tenant_id,
+        EXCHANGE_APP_ID,
+        "Office 365 Exchange Online",
+        now=now,
         owner_tenant_id=microsoft,
-        props={"appRoles": list(exchange_app_roles()),
-               "servicePrincipalNames": [EXCHANGE_APP_ID, EXCHANGE_RESOURCE,
-                                         "https://outlook.office.com", "https://outlook.office365.us",
-                                         "https://outlook-sdf.office.com"]},
+        props={
+            "appRoles": list(exchange_app_roles()),
+            "servicePrincipalNames": [
+                EXCHANGE_APP_ID,
+                EXCHANGE_RESOURCE,
+                "https://outlook.office.com",
+                "https://outlook.office365.us",
+                "https://outlook-sdf.office.com",
+            ],
+        },
     )

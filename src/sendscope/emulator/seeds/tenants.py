@@ -27,44 +27,70 @@ ADMIN_APP: dict[str, Any] = {
 }
 
 _PEOPLE = (
-    ("ceo", "Chief Executive"), ("cfo", "Chief Financial Officer"), ("hr", "Human Resources"),
-    ("noreply", "No Reply"), ("it", "IT Helpdesk"), ("payroll", "Payroll"),
-    ("alex.wilber", "Alex Wilber"), ("megan.bowen", "Megan Bowen"), ("lee.gu", "Lee Gu"),
-    ("nestor.wilke", "Nestor Wilke"), ("diego.siciliani", "Diego Siciliani"),
-    ("isaiah.langer", "Isaiah Langer"), ("johanna.lorenz", "Johanna Lorenz"),
-    ("joni.sherman", "Joni Sherman"), ("lynne.robbins", "Lynne Robbins"),
-    ("miriam.graham", "Miriam Graham"), ("patti.fernandez", "Patti Fernandez"),
-    ("pradeep.gupta", "Pradeep Gupta"), ("adele.vance", "Adele Vance"),
-    ("grady.archie", "Grady Archie"), ("henrietta.mueller", "Henrietta Mueller"),
-    ("irvin.sayers", "Irvin Sayers"), ("lidia.holloway", "Lidia Holloway"),
-    ("christie.cline", "Christie Cline"), ("debra.berger", "Debra Berger"),
+    ("ceo", "Chief Executive"),
+    ("cfo", "Chief Financial Officer"),
+    ("hr", "Human Resources"),
+    ("noreply", "No Reply"),
+    ("it", "IT Helpdesk"),
+    ("payroll", "Payroll"),
+    ("alex.wilber", "Alex Wilber"),
+    ("megan.bowen", "Megan Bowen"),
+    ("lee.gu", "Lee Gu"),
+    ("nestor.wilke", "Nestor Wilke"),
+    ("diego.siciliani", "Diego Siciliani"),
+    ("isaiah.langer", "Isaiah Langer"),
+    ("johanna.lorenz", "Johanna Lorenz"),
+    ("joni.sherman", "Joni Sherman"),
+    ("lynne.robbins", "Lynne Robbins"),
+    ("miriam.graham", "Miriam Graham"),
+    ("patti.fernandez", "Patti Fernandez"),
+    ("pradeep.gupta", "Pradeep Gupta"),
+    ("adele.vance", "Adele Vance"),
+    ("grady.archie", "Grady Archie"),
+    ("henrietta.mueller", "Henrietta Mueller"),
+    ("irvin.sayers", "Irvin Sayers"),
+    ("lidia.holloway", "Lidia Holloway"),
+    ("christie.cline", "Christie Cline"),
+    ("debra.berger", "Debra Berger"),
 )
 
 
 def demo_fixture() -> dict[str, Any]:
     """Contoso: about 50 mailboxes, and "Timesheet Mailer" able to send as every one."""
     users: list[dict[str, Any]] = [
-        {"userPrincipalName": "admin", "displayName": "Contoso Admin",
-         "directoryRoles": ["Global Administrator"]},
+        {
+            "userPrincipalName": "admin",
+            "displayName": "Contoso Admin",
+            "directoryRoles": ["Global Administrator"],
+        },
     ]
     users += [{"userPrincipalName": nick, "displayName": name} for nick, name in _PEOPLE]
     users += [
-        {"userPrincipalName": f"staff{i:02d}", "displayName": f"Staff Member {i:02d}",
-         "department": "Operations"}
+        {
+            "userPrincipalName": f"staff{i:02d}",
+            "displayName": f"Staff Member {i:02d}",
+            "department": "Operations",
+        }
         for i in range(1, 23)
     ]
-    users.append({"userPrincipalName": "contractor", "displayName": "External Contractor",
-                  "mailbox": "none"})
-    users.append({"userPrincipalName": "info", "displayName": "Contoso Info",
-                  "mailbox": "SharedMailbox"})
+    users.append(
+        {"userPrincipalName": "contractor", "displayName": "External Contractor", "mailbox": "none"}
+    )
+    users.append(
+        {"userPrincipalName": "info", "displayName": "Contoso Info", "mailbox": "SharedMailbox"}
+    )
     return {
         "domain": "contoso.onmicrosoft.com",
         "displayName": "Contoso",
         "users": users,
         "groups": [
             {"displayName": "Finance", "kind": "security", "members": ["cfo", "payroll"]},
-            {"displayName": "All Staff", "kind": "distribution", "mailNickname": "allstaff",
-             "members": ["ceo", "cfo", "hr"]},
+            {
+                "displayName": "All Staff",
+                "kind": "distribution",
+                "mailNickname": "allstaff",
+                "members": ["ceo", "cfo", "hr"],
+            },
         ],
         "apps": [
             {"displayName": "Timesheet Mailer", "roles": ["Mail.Send"]},

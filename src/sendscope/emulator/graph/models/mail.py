@@ -85,7 +85,8 @@ def resolve_mailbox(state: EmulatorState, caller: Caller, ref: str | None) -> Ma
     if found is None and "@" in ref:
         recipient = directory.recipient_by_address(caller.tenant_id, ref)
         found = (
-            None if recipient is None
+            None
+            if recipient is None
             else directory.user_mailbox(caller.tenant_id, recipient["object_id"])
         )
     if found is None:

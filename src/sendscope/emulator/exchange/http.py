@@ -1,0 +1,52 @@
+"""Request and response plumbing of the Exchange admin API: ids, headers, JSON bodies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..core.ids import guid
+
+__all__ = ["ADMIN_CONTENT_TYPE", "admin_headers", "admin_json", "no_content", "read_body"]
+
+# The content type a captured InvokeCommand response carried (public capture, m365-domain §6).
+ADMIN_CONTENT_TYPE = (
+    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"
+    "charset=utf-8"
+)
+
+
+def admin_headers(request: Request) -> dict[str, str]:
+    """``request-id`` (made once per request) and the caller's ``client-request-id``."""
+    ids: tuple[str, str] | None = request.scope.get("sendscope.request_ids")
+    if ids is None:
+        mine = guid()
+        ids = (mine, request.headers.get("client-request-id") or mine)
+        request.scope["sendscope.request_ids"] = ids
+    return {"request-id": ids[0], "client-request-id": ids[1], "Cache-Control": "no-cache"}
+
+
+def admin_json(request: Request, body: dict[str, Any], status: int = 200) -> Response:
+    response = JSONResponse(body, status_code=status, headers=admin_headers(request))
+    response.headers["content-type"] = ADMIN_CONTENT_TYPE
+    return response
+
+
+def no_content(request: Request) -> Response:
+    return Response(status_code=204, headers=admin_headers(request))
+
+
+async def read_body(request: Request) -> Any:
+    """The JSON body, or None when there is none (a GET on a nextLink has no body)."""
+    raw = await request.body()
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        from .exceptions import InvalidRequestBody
+
+        raise InvalidRequestBody() from None
