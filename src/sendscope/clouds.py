@@ -38,21 +38,48 @@ class Cloud:
 
 
 def _cloud(name: str, title: str, login: str, graph: str, exchange: str) -> Cloud:
-    return Cloud(name, title, f"https://{login}", f"https://{graph}", f"https://{exchange}",
-                 f"https://{graph}/.default", f"https://{exchange}/.default")
+    return Cloud(
+        name,
+        title,
+        f"https://{login}",
+        f"https://{graph}",
+        f"https://{exchange}",
+        f"https://{graph}/.default",
+        f"https://{exchange}/.default",
+    )
 
 
 CLOUDS: dict[str, Cloud] = {
     c.name: c
     for c in (
-        _cloud("global", "Microsoft 365 (global, including GCC)", "login.microsoftonline.com",
-               "graph.microsoft.com", "outlook.office365.com"),
-        _cloud("usgov", "Microsoft 365 GCC High", "login.microsoftonline.us", "graph.microsoft.us",
-               "outlook.office365.us"),
-        _cloud("usgovdod", "Microsoft 365 DoD", "login.microsoftonline.us",
-               "dod-graph.microsoft.us", "webmail.apps.mil"),
-        _cloud("china", "Microsoft 365 operated by 21Vianet", "login.chinacloudapi.cn",
-               "microsoftgraph.chinacloudapi.cn", "partner.outlook.cn"),
+        _cloud(
+            "global",
+            "Microsoft 365 (global, including GCC)",
+            "login.microsoftonline.com",
+            "graph.microsoft.com",
+            "outlook.office365.com",
+        ),
+        _cloud(
+            "usgov",
+            "Microsoft 365 GCC High",
+            "login.microsoftonline.us",
+            "graph.microsoft.us",
+            "outlook.office365.us",
+        ),
+        _cloud(
+            "usgovdod",
+            "Microsoft 365 DoD",
+            "login.microsoftonline.us",
+            "dod-graph.microsoft.us",
+            "webmail.apps.mil",
+        ),
+        _cloud(
+            "china",
+            "Microsoft 365 operated by 21Vianet",
+            "login.chinacloudapi.cn",
+            "microsoftgraph.chinacloudapi.cn",
+            "partner.outlook.cn",
+        ),
     )
 }
 
@@ -69,5 +96,12 @@ def emulator_cloud(url: str) -> Cloud:
     """The sendscope emulator at ``url``: one host for everything, the global cloud's scopes
     (the emulator issues tokens for the real resource URIs)."""
     base = url.rstrip("/")
-    return replace(CLOUDS["global"], name="emulator", title=f"sendscope emulator at {base}",
-                   login_url=base, graph_url=base, exchange_url=base, is_emulator=True)
+    return replace(
+        CLOUDS["global"],
+        name="emulator",
+        title=f"sendscope emulator at {base}",
+        login_url=base,
+        graph_url=base,
+        exchange_url=base,
+        is_emulator=True,
+    )

@@ -5,6 +5,9 @@ typer reads), then the ``--profile``, then the emulator's defaults from emulator
 Secrets come only from ``SENDSCOPE_CLIENT_SECRET``, a file, the emulator's test
 credentials, or a hidden prompt — never from a bare argument (architecture.md, Safety).
 Everything is validated before any network call.
+
+The HTTP and token stack (httpx2, MSAL, stamina) is imported when a session opens, not
+when this module is: every command's ``--help`` imports the options, and must start fast.
 """
 
 from __future__ import annotations
@@ -15,11 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx2
-
-from .auth.app_tokens import AppTokenSource
 from .auth.credentials import (
     AppIdentity,
     CertificateCredential,
@@ -27,16 +27,29 @@ from .auth.credentials import (
     Secret,
     check_client_id,
     check_tenant,
+    is_guid,
     load_certificate,
 )
-from .auth.trust import ssl_context
-from .clients._http import make_http_client
-from .clients.graph import GraphClient
 from .clouds import Cloud, cloud_named, emulator_cloud
 from .errors import UsageError
 from .profiles import Profile, ProfileStore
 
-__all__ = ["AppConnection", "ConnectionOptions", "EmulatorInfo", "connect_app", "resolve_app"]
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx2
+
+    from .auth.app_tokens import AppTokenSource
+    from .clients.graph import GraphClient
+
+__all__ = [
+    "AppConnection",
+    "AppSession",
+    "ConnectionOptions",
+    "EmulatorInfo",
+    "connect_app",
+    "resolve_app",
+]
 
 Prompt = Callable[[str], str]
 
@@ -69,11 +82,15 @@ class EmulatorInfo:
             raw = json.loads(path.read_text(encoding="utf-8"))
             return cls(str(raw["url"]), Path(raw["ca_cert"]), list(raw["tenants"]))
         except FileNotFoundError:
-            raise UsageError(f"--emulator {directory}: there is no emulator.json there. Start "
-                             f"one with: sendscope emulator serve --data-dir {directory}") from None
+            raise UsageError(
+                f"--emulator {directory}: there is no emulator.json there. Start "
+                f"one with: sendscope emulator serve --data-dir {directory}"
+            ) from None
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise UsageError(f"--emulator {directory}: emulator.json is unreadable "
-                             f"({type(exc).__name__}); restart the emulator") from None
+            raise UsageError(
+                f"--emulator {directory}: emulator.json is unreadable "
+                f"({type(exc).__name__}); restart the emulator"
+            ) from None
 
     def tenant(self, ref: str | None) -> dict[str, Any]:
         if not self.tenants:
@@ -97,39 +114,55 @@ class EmulatorInfo:
 
 @dataclass(frozen=True, slots=True)
 class AppConnection:
+    """A validated app connection: which cloud, which identity, which CA to trust."""
+
     cloud: Cloud
     identity: AppIdentity
     ca_file: Path | None
+    tenant_domain: str | None = None  # when known without asking Graph
 
 
 def resolve_app(
-    options: ConnectionOptions, *, env: Mapping[str, str] | None = None,
-    prompt: Prompt | None = None, profiles: ProfileStore | None = None,
+    options: ConnectionOptions,
+    *,
+    env: Mapping[str, str] | None = None,
+    prompt: Prompt | None = None,
+    profiles: ProfileStore | None = None,
 ) -> AppConnection:
     """Validate the options into an app connection; UsageError naming what is wrong."""
     env = os.environ if env is None else env
+    if options.emulator is not None and options.cloud:
+        raise UsageError(
+            f"--cloud {options.cloud} and --emulator exclude each other: the emulator is its "
+            "own cloud"
+        )
     profile = (profiles or ProfileStore()).get(options.profile) if options.profile else Profile("")
     emulator = EmulatorInfo.load(options.emulator) if options.emulator else None
-    if emulator is not None and options.cloud:
-        raise UsageError("--cloud and --emulator exclude each other: the emulator is its own cloud")
     cloud = emulator_cloud(emulator.url) if emulator else _cloud(options.cloud or profile.cloud)
-    tenant_row = emulator.tenant(options.tenant) if emulator else None
+    tenant_row = emulator.tenant(options.tenant or profile.tenant) if emulator else None
     tenant = options.tenant or profile.tenant or (tenant_row["id"] if tenant_row else None)
     if not tenant:
-        raise UsageError("no tenant given: pass --tenant (the tenant ID or a domain such as "
-                         "contoso.onmicrosoft.com) or set SENDSCOPE_TENANT")
+        raise UsageError(
+            "no tenant given: pass --tenant (the tenant ID or a domain such as "
+            "contoso.onmicrosoft.com) or set SENDSCOPE_TENANT"
+        )
     tenant = check_tenant(tenant)
     client_id = options.client_id or profile.client_id
     emu_app = emulator.app_secret(tenant_row, client_id) if emulator and tenant_row else None
     client_id = client_id or (emu_app[0] if emu_app else None)
     if not client_id:
-        raise UsageError("no app given: pass --client-id (the app's Application (client) ID) "
-                         "or set SENDSCOPE_CLIENT_ID")
+        raise UsageError(
+            "no app given: pass --client-id (the app's Application (client) ID) "
+            "or set SENDSCOPE_CLIENT_ID"
+        )
     client_id = check_client_id(client_id)
-    certificate = options.certificate or (Path(profile.certificate) if profile.certificate else None)
-    credential = _credential(options, certificate, env, emu_app, prompt)
-    return AppConnection(cloud, AppIdentity(tenant, client_id, credential),
-                         emulator.ca_cert if emulator else None)
+    credential = _credential(options, profile, env, emu_app, prompt)
+    return AppConnection(
+        cloud,
+        AppIdentity(tenant, client_id, credential),
+        emulator.ca_cert if emulator else None,
+        _domain(tenant, tenant_row),
+    )
 
 
 def _cloud(name: str | None) -> Cloud:
@@ -139,22 +172,51 @@ def _cloud(name: str | None) -> Cloud:
         raise UsageError(f"--cloud {exc.args[0]}") from None
 
 
+def _domain(tenant: str, tenant_row: dict[str, Any] | None) -> str | None:
+    if not is_guid(tenant):
+        return tenant
+    if tenant_row is not None and tenant_row.get("id") == tenant:
+        return str(tenant_row.get("domain") or "") or None
+    return None
+
+
 def _credential(
-    options: ConnectionOptions, certificate: Path | None, env: Mapping[str, str],
-    emu_app: tuple[str, str] | None, prompt: Prompt | None,
+    options: ConnectionOptions,
+    profile: Profile,
+    env: Mapping[str, str],
+    emu_app: tuple[str, str] | None,
+    prompt: Prompt | None,
 ) -> ClientSecret | CertificateCredential:
-    if certificate is not None:
-        password = env.get("SENDSCOPE_CERTIFICATE_PASSWORD")
-        return load_certificate(certificate, Secret(password) if password else None)
+    """Option (or its environment variable) first, then the profile, the emulator, a prompt."""
+    if options.certificate is not None and options.client_secret_file is not None:
+        raise UsageError(
+            "--certificate and --client-secret-file exclude each other: the app signs in "
+            "with one credential; give one of them"
+        )
+    if options.certificate is not None:
+        return _certificate(options.certificate, env)
     if options.client_secret_file is not None:
         return ClientSecret(Secret(_read_secret_file(options.client_secret_file)))
-    if env.get("SENDSCOPE_CLIENT_SECRET"):
+    if env.get("SENDSCOPE_CLIENT_SECRET", "").strip():
         return ClientSecret(Secret(env["SENDSCOPE_CLIENT_SECRET"].strip()))
+    if profile.certificate:
+        return _certificate(Path(profile.certificate), env)
     if emu_app is not None:
         return ClientSecret(Secret(emu_app[1]))
+    return _prompted(prompt)
+
+
+def _certificate(path: Path, env: Mapping[str, str]) -> CertificateCredential:
+    password = env.get("SENDSCOPE_CERTIFICATE_PASSWORD")
+    return load_certificate(path, Secret(password) if password else None)
+
+
+def _prompted(prompt: Prompt | None) -> ClientSecret:
     if prompt is None:
-        raise UsageError("no credential given: set SENDSCOPE_CLIENT_SECRET, pass "
-                         "--client-secret-file or --certificate")
+        raise UsageError(
+            "no credential given: set SENDSCOPE_CLIENT_SECRET, pass "
+            "--client-secret-file or --certificate"
+        )
     value = prompt("Client secret (input hidden)").strip()
     if not value:
         raise UsageError("no client secret entered")
@@ -166,6 +228,8 @@ def _read_secret_file(path: Path) -> str:
         value = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise UsageError(f"--client-secret-file {path}: cannot read it ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"--client-secret-file {path} is not a text file") from None
     if not value:
         raise UsageError(f"--client-secret-file {path} is empty")
     return value
@@ -174,23 +238,45 @@ def _read_secret_file(path: Path) -> str:
 class AppSession:
     """An open connection as the app: HTTP client, token source, Graph client."""
 
-    def __init__(self, connection: AppConnection,
-                 transport: httpx2.BaseTransport | None = None) -> None:
+    def __init__(
+        self, connection: AppConnection, transport: httpx2.BaseTransport | None = None
+    ) -> None:
+        from .auth.app_tokens import AppTokenSource
+        from .clients._http import make_http_client
+        from .clients.graph import GraphClient
+
         self.connection = connection
-        self.http = make_http_client(ssl_context(connection.ca_file), transport=transport)
-        self.tokens = AppTokenSource(connection.identity, connection.cloud, self.http)
-        self.graph = GraphClient(self.http, self.tokens)
+        self.http = make_http_client(_ssl_context(connection.ca_file), transport=transport)
+        self.tokens: AppTokenSource = AppTokenSource(
+            connection.identity, connection.cloud, self.http
+        )
+        self.graph: GraphClient = GraphClient(self.http, self.tokens)
 
     def __enter__(self) -> AppSession:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.http.close()
+
+
+def _ssl_context(ca_file: Path | None) -> ssl.SSLContext:
+
+    from .auth.trust import ssl_context
+
+    try:
+        return ssl_context(ca_file)
+    except OSError as exc:  # ssl.SSLError is an OSError too
+        reason = exc.strerror or getattr(exc, "reason", None) or str(exc)
+        raise UsageError(
+            f"cannot use the emulator's CA certificate {ca_file} ({reason}): restart "
+            "the emulator, which writes it with emulator.json"
+        ) from None
 
 
 def connect_app(options: ConnectionOptions, *, prompt: Prompt | None = None) -> AppSession:
     return AppSession(resolve_app(options, prompt=prompt))
-
-
-__all__ += ["AppSession"]

@@ -1,26 +1,30 @@
 """Named profiles: tenant, client IDs, cloud and certificate paths — never a secret.
 
-Saved as JSON in the user config directory (``sendscope profile add``), mode 0600.
+Saved as JSON in the user config directory (``sendscope profile add``), mode 0600, or in
+``$SENDSCOPE_CONFIG_DIR`` when it is set.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-
-import platformdirs
+from typing import Any
 
 from .errors import UsageError
 
-__all__ = ["Profile", "ProfileStore"]
+__all__ = ["Profile", "ProfileStore", "check_profile_name"]
 
 _SECRET_WORDS = ("secret", "password", "token")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 @dataclass(frozen=True, slots=True)
 class Profile:
+    """A saved connection: which tenant, apps, cloud and certificates (never a secret)."""
+
     name: str
     tenant: str | None = None
     client_id: str | None = None
@@ -29,26 +33,39 @@ class Profile:
     admin_client_id: str | None = None
     admin_certificate: str | None = None
 
+    def values(self) -> dict[str, str]:
+        """The fields that are set, without the name."""
+        return {k: v for k, v in asdict(self).items() if k != "name" and v}
+
+
+def check_profile_name(name: str) -> str:
+    if _NAME.match(name):
+        return name
+    raise UsageError(
+        f"{name!r} is not a profile name: use up to 64 letters, digits, dots, dashes and "
+        "underscores, starting with a letter or digit (e.g. contoso-prod)"
+    )
+
 
 class ProfileStore:
     """Profiles in ``<user config dir>/sendscope/profiles.json`` (or ``path``)."""
 
     def __init__(self, path: Path | None = None) -> None:
-        env = os.environ.get("SENDSCOPE_CONFIG_DIR")
-        base = Path(env) if env else Path(platformdirs.user_config_dir("sendscope"))
-        self.path = path or base / "profiles.json"
+        self.path = path or _config_dir() / "profiles.json"
 
     def all(self) -> dict[str, Profile]:
         if not self.path.exists():
             return {}
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise UsageError(f"cannot read profiles from {self.path}: {exc}. Fix or delete "
-                             "the file.") from None
-        known = {f.name for f in fields(Profile)}
-        return {name: Profile(**{k: v for k, v in values.items() if k in known} | {"name": name})
-                for name, values in raw.get("profiles", {}).items()}
+            return {
+                name: _profile(name, values) for name, values in raw.get("profiles", {}).items()
+            }
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise UsageError(
+                f"cannot read profiles from {self.path} ({type(exc).__name__}: {exc}). Fix or "
+                "delete the file."
+            ) from None
 
     def get(self, name: str) -> Profile:
         profiles = self.all()
@@ -69,13 +86,27 @@ class ProfileStore:
         self._write(profiles)
 
     def _write(self, profiles: dict[str, Profile]) -> None:
-        body = {"profiles": {n: {k: v for k, v in asdict(p).items() if k != "name" and v}
-                             for n, p in sorted(profiles.items())}}
-        assert not any(w in key for p in body["profiles"].values() for key in p
-                       for w in _SECRET_WORDS), "profiles never hold secrets"
+        body = {"profiles": {n: p.values() for n, p in sorted(profiles.items())}}
+        assert not any(
+            w in key for p in body["profiles"].values() for key in p for w in _SECRET_WORDS
+        ), "profiles never hold secrets"
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{self.path.name}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(body, handle, indent=2)
         tmp.replace(self.path)
+
+
+def _config_dir() -> Path:
+    env = os.environ.get("SENDSCOPE_CONFIG_DIR")
+    if env:
+        return Path(env)
+    import platformdirs  # only when no directory is given: fast startup
+
+    return Path(platformdirs.user_config_dir("sendscope"))
+
+
+def _profile(name: str, values: dict[str, Any]) -> Profile:
+    known = {f.name for f in fields(Profile)} - {"name"}
+    return Profile(name, **{k: str(v) for k, v in values.items() if k in known and v})

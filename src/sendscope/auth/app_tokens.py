@@ -102,15 +102,25 @@ class AppTokenSource:
         self._msal: msal.ConfidentialClientApplication | None = None
 
     def token(self, scope: str, *, force_refresh: bool = False) -> AccessToken:
+        """A token for ``scope``; ``force_refresh`` asks Entra for a new one (after a 401)."""
+        if force_refresh:
+            self._forget(scope)
         result: dict[str, Any] = self._call(
-            lambda: self._application().acquire_token_for_client(
-                [scope], force_refresh=force_refresh
-            )
+            lambda: self._application().acquire_token_for_client([scope])
         )
         if "access_token" not in result:
             raise self._failure(result)
         value = str(result["access_token"])
         return AccessToken(value, time.time() + float(result.get("expires_in", 0)), _claims(value))
+
+    def _forget(self, scope: str) -> None:
+        """Drop the cached token: MSAL's acquire_token_for_client refuses ``force_refresh``
+        ("Historically, this method does not support force_refresh behavior")."""
+        if self._msal is None:
+            return
+        cache = self._msal.token_cache
+        for item in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN, [scope])):
+            cache.remove_at(item)
 
     def _application(self) -> msal.ConfidentialClientApplication:
         if self._msal is None:

@@ -1,8 +1,12 @@
 """The app's identity and credential, validated before any network call.
 
 A secret is wrapped in ``Secret`` so it never shows in a repr, a log line or a traceback.
-Certificates are read from PEM (certificate and private key in one file, or the key in a
-second file) or PFX/PKCS#12 (with its password).
+Certificates are read from PEM (certificate and private key in one file) or PFX/PKCS#12
+(with its password). Entra signs nothing but RSA client assertions (RS256/PS256,
+learn.microsoft.com/entra/identity-platform/certificate-credentials), so other keys are
+refused here rather than by Entra later.
+
+``cryptography`` is imported only when a certificate is read: the CLI must start fast.
 """
 
 from __future__ import annotations
@@ -13,13 +17,13 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
-from cryptography.hazmat.primitives.serialization import pkcs12
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
+
+if TYPE_CHECKING:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 __all__ = [
     "AppIdentity",
@@ -29,11 +33,17 @@ __all__ = [
     "check_address",
     "check_client_id",
     "check_tenant",
+    "is_guid",
     "load_certificate",
 ]
 
-_DOMAIN = re.compile(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$")
+# Labels of letters, digits and inner dashes; the top-level label is letters (or an IDN's
+# xn--), as Entra requires: "contoso.com1" is AADSTS900023 there, so it is refused here.
+_DOMAIN = re.compile(
+    r"^(?=.{1,253}$)((?!-)[A-Za-z0-9-]{1,63}(?<!-)\.)+([A-Za-z]{2,63}|xn--[A-Za-z0-9-]{1,59})$"
+)
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+_DER_SEQUENCE = 0x30  # every DER structure (PFX, X.509) starts with an ASN.1 SEQUENCE
 
 
 class Secret:
@@ -61,6 +71,8 @@ class Secret:
 
 @dataclass(frozen=True, slots=True)
 class ClientSecret:
+    """A client secret (the *Value* of a secret under Certificates & secrets)."""
+
     value: Secret
     kind: str = field(default="secret", init=False)
 
@@ -90,7 +102,7 @@ class AppIdentity:
 
 def check_tenant(value: str, option: str = "--tenant") -> str:
     text = value.strip()
-    if _is_guid(text) or _DOMAIN.match(text):
+    if is_guid(text) or _DOMAIN.match(text):
         return text.lower()
     raise UsageError(
         f"{option} {value!r} is not a tenant: give the tenant ID (a GUID such as "
@@ -100,7 +112,7 @@ def check_tenant(value: str, option: str = "--tenant") -> str:
 
 def check_client_id(value: str, option: str = "--client-id") -> str:
     text = value.strip()
-    if _is_guid(text):
+    if is_guid(text):
         return text.lower()
     raise UsageError(
         f"{option} {value!r} is not a client ID: it is the app's Application (client) ID, "
@@ -115,7 +127,8 @@ def check_address(value: str, option: str) -> str:
     raise UsageError(f"{option} {value!r} is not an email address: write it like ceo@contoso.com")
 
 
-def _is_guid(text: str) -> bool:
+def is_guid(text: str) -> bool:
+    """True for a GUID in its usual 8-4-4-4-12 form (either case)."""
     try:
         return str(uuid.UUID(text)) == text.lower()
     except ValueError:
@@ -124,16 +137,23 @@ def _is_guid(text: str) -> bool:
 
 def load_certificate(path: Path, password: Secret | None = None) -> CertificateCredential:
     """Read a PEM (certificate + key) or PFX file; UsageError naming the file otherwise."""
+    from cryptography.hazmat.primitives import hashes, serialization
+
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise UsageError(f"cannot read certificate {path}: {exc.strerror}") from None
+        raise UsageError(
+            f"cannot read certificate {path}: {exc.strerror}. Check --certificate "
+            "(or SENDSCOPE_CERTIFICATE)."
+        ) from None
     if b"-----BEGIN" in data:
         cert, key = _from_pem(path, data, password)
     else:
         cert, key = _from_pfx(path, data, password)
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+    _check_key(path, cert, key)
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     return CertificateCredential(
         path=path,
         private_key_pem=Secret(key_pem),
@@ -145,7 +165,12 @@ def load_certificate(path: Path, password: Secret | None = None) -> CertificateC
     )
 
 
-def _from_pem(path: Path, data: bytes, password: Secret | None) -> tuple[x509.Certificate, PrivateKeyTypes]:
+def _from_pem(
+    path: Path, data: bytes, password: Secret | None
+) -> tuple[x509.Certificate, PrivateKeyTypes]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     try:
         cert = x509.load_pem_x509_certificate(data)
     except ValueError:
@@ -161,17 +186,71 @@ def _from_pem(path: Path, data: bytes, password: Secret | None) -> tuple[x509.Ce
     return cert, key
 
 
-def _from_pfx(path: Path, data: bytes, password: Secret | None) -> tuple[x509.Certificate, PrivateKeyTypes]:
+def _from_pfx(
+    path: Path, data: bytes, password: Secret | None
+) -> tuple[x509.Certificate, PrivateKeyTypes]:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    if not data or data[0] != _DER_SEQUENCE:
+        raise UsageError(
+            f"{path} is neither a PEM nor a PFX file: give the certificate with "
+            "its private key, as PEM (cert + key in one file) or PFX (.pfx/.p12)"
+        )
     secret = password.reveal().encode() if password else None
     try:
         key, cert, _ = pkcs12.load_key_and_certificates(data, secret)
     except (ValueError, TypeError):
-        hint = "set SENDSCOPE_CERTIFICATE_PASSWORD" if password is None else "check the password"
-        raise UsageError(f"cannot open PFX file {path}: wrong password or not a PFX file "
-                         f"({hint})") from None
+        if _is_der_certificate(data):
+            raise UsageError(
+                f"{path} is a certificate without its private key (a .cer file): "
+                "sendscope signs with the key, so give a PFX or a PEM with the "
+                "key"
+            ) from None
+        hint = (
+            "it needs a password: set SENDSCOPE_CERTIFICATE_PASSWORD"
+            if password is None
+            else "check SENDSCOPE_CERTIFICATE_PASSWORD"
+        )
+        raise UsageError(
+            f"cannot open PFX file {path}: wrong password or not a PFX file ({hint})"
+        ) from None
     if cert is None or key is None:
         raise UsageError(f"PFX file {path} must hold both a certificate and its private key")
     return cert, key
+
+
+def _is_der_certificate(data: bytes) -> bool:
+    from cryptography import x509
+
+    try:
+        x509.load_der_x509_certificate(data)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_key(path: Path, cert: x509.Certificate, key: PrivateKeyTypes) -> None:
+    """Entra verifies RSA signatures only, with the public key of the certificate."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise UsageError(
+            f"{path} holds a non-RSA key ({_key_kind(key)}): Entra ID accepts only RSA "
+            "certificates for app sign-in (make an RSA one, 2048 bits or more)"
+        )
+    spki = serialization.PublicFormat.SubjectPublicKeyInfo
+    der = serialization.Encoding.DER
+    if key.public_key().public_bytes(der, spki) != cert.public_key().public_bytes(der, spki):
+        raise UsageError(f"{path}: the private key does not belong to the certificate in it")
+
+
+def _key_kind(key: PrivateKeyTypes) -> str:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return "elliptic-curve (EC)"
+    return type(key).__name__.removesuffix("PrivateKey")
 
 
 def _why(exc: Exception) -> str:

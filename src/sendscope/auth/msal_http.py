@@ -30,8 +30,9 @@ class MsalHttpClient:
     def __init__(self, client: httpx2.Client) -> None:
         self._client = client
 
-    def post(self, url: str, params: Any = None, data: Any = None, headers: Any = None,
-             **_: Any) -> _Response:
+    def post(
+        self, url: str, params: Any = None, data: Any = None, headers: Any = None, **_: Any
+    ) -> _Response:
         return _Response(self._client.post(url, params=params, data=data, headers=headers))
 
     def get(self, url: str, params: Any = None, headers: Any = None, **_: Any) -> _Response:

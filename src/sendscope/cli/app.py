@@ -12,7 +12,7 @@ from ..errors import SendscopeError
 
 if TYPE_CHECKING:
     from rich.console import Console
-from . import emulator
+from . import connect, emulator, login, policies, profile, restrict, send, test_policy
 
 __all__ = ["app", "main"]
 
@@ -22,7 +22,18 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: typer's rich help pulls in rich.markdown and friends, doubling the
+    # time `sendscope send --help` takes (bench/cli_startup).
+    rich_markup_mode=None,
 )
+app.command("connect")(connect.connect)
+app.command("send")(send.send)
+app.command("restrict")(restrict.restrict)
+app.command("test-policy")(test_policy.test_policy)
+app.add_typer(policies.app, name="policies")
+app.command("login")(login.login)
+app.command("logout")(login.logout)
+app.add_typer(profile.app, name="profile")
 app.add_typer(emulator.app, name="emulator")
 
 
@@ -57,9 +68,10 @@ def main() -> None:
         _stderr().print("aborted")
         sys.exit(130)
     except Exception as exc:
-        import click
+        # typer ships its own copy of click: usage errors come as its ClickException.
+        from typer._click.exceptions import ClickException
 
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, ClickException):
             exc.show()
             sys.exit(exc.exit_code)
         raise

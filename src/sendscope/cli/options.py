@@ -28,33 +28,84 @@ __all__ = [
 
 _CONN = "Connection"
 
-CloudOpt = Annotated[str | None, typer.Option(
-    "--cloud", envvar="SENDSCOPE_CLOUD", rich_help_panel=_CONN,
-    help="global, usgov (GCC High), usgovdod or china.")]
-EmulatorOpt = Annotated[Path | None, typer.Option(
-    "--emulator", envvar="SENDSCOPE_EMULATOR", rich_help_panel=_CONN, metavar="DIR",
-    help="Use the sendscope emulator whose emulator.json is in DIR.")]
-TenantOpt = Annotated[str | None, typer.Option(
-    "--tenant", envvar="SENDSCOPE_TENANT", rich_help_panel=_CONN,
-    help="Tenant ID or domain (contoso.onmicrosoft.com).")]
-ClientIdOpt = Annotated[str | None, typer.Option(
-    "--client-id", envvar="SENDSCOPE_CLIENT_ID", rich_help_panel=_CONN,
-    help="The app's Application (client) ID.")]
-ClientSecretFileOpt = Annotated[Path | None, typer.Option(
-    "--client-secret-file", rich_help_panel=_CONN, metavar="FILE",
-    help="Read the client secret from FILE (or set SENDSCOPE_CLIENT_SECRET; else a prompt).")]
-CertificateOpt = Annotated[Path | None, typer.Option(
-    "--certificate", envvar="SENDSCOPE_CERTIFICATE", rich_help_panel=_CONN, metavar="FILE",
-    help="The app's certificate: PEM with key, or PFX (password: SENDSCOPE_CERTIFICATE_PASSWORD).")]
-ProfileOpt = Annotated[str | None, typer.Option(
-    "--profile", envvar="SENDSCOPE_PROFILE", rich_help_panel=_CONN,
-    help="A saved profile (sendscope profile add).")]
+CloudOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--cloud",
+        envvar="SENDSCOPE_CLOUD",
+        rich_help_panel=_CONN,
+        help="global, usgov (GCC High), usgovdod or china.",
+    ),
+]
+EmulatorOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--emulator",
+        envvar="SENDSCOPE_EMULATOR",
+        rich_help_panel=_CONN,
+        metavar="DIR",
+        help="Use the sendscope emulator whose emulator.json is in DIR.",
+    ),
+]
+TenantOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--tenant",
+        envvar="SENDSCOPE_TENANT",
+        rich_help_panel=_CONN,
+        help="Tenant ID or domain (contoso.onmicrosoft.com).",
+    ),
+]
+ClientIdOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--client-id",
+        envvar="SENDSCOPE_CLIENT_ID",
+        rich_help_panel=_CONN,
+        help="The app's Application (client) ID.",
+    ),
+]
+ClientSecretFileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--client-secret-file",
+        rich_help_panel=_CONN,
+        metavar="FILE",
+        help="Read the client secret from FILE (or set SENDSCOPE_CLIENT_SECRET; else a prompt).",
+    ),
+]
+CertificateOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--certificate",
+        envvar="SENDSCOPE_CERTIFICATE",
+        rich_help_panel=_CONN,
+        metavar="FILE",
+        help="The app's certificate: PEM with key, or PFX "
+        "(password: SENDSCOPE_CERTIFICATE_PASSWORD).",
+    ),
+]
+ProfileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        envvar="SENDSCOPE_PROFILE",
+        rich_help_panel=_CONN,
+        help="A saved profile (sendscope profile add).",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
 
 def connection_options(
-    cloud: str | None, emulator: Path | None, tenant: str | None, client_id: str | None,
-    client_secret_file: Path | None, certificate: Path | None, profile: str | None,
+    cloud: str | None,
+    emulator: Path | None,
+    tenant: str | None,
+    client_id: str | None,
+    client_secret_file: Path | None,
+    certificate: Path | None,
+    profile: str | None,
 ) -> ConnectionOptions:
-    return ConnectionOptions(cloud, emulator, tenant, client_id, client_secret_file, certificate,
-                             profile)
+    return ConnectionOptions(
+        cloud, emulator, tenant, client_id, client_secret_file, certificate, profile
+    )

@@ -11,7 +11,9 @@
 
 from __future__ import annotations
 
+import functools
 import ssl
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,7 +26,15 @@ from .. import __version__
 from ..errors import AmbiguousOutcome, ApiFailure, ServiceUnavailable, Throttled
 from .errors import FailureParser, raise_for_failure
 
-__all__ = ["ApiClient", "RetryPolicy", "TokenFn", "make_http_client"]
+__all__ = [
+    "ApiClient",
+    "RetryPolicy",
+    "RetryableFailure",
+    "TokenFn",
+    "exhausted_error",
+    "make_http_client",
+    "retry_backoff",
+]
 
 TokenFn = Callable[[bool], str]
 """Returns a bearer token; called with True to force a fresh one after a 401."""
@@ -54,7 +64,9 @@ class RetryPolicy:
     wait_max: float = 60.0
 
 
-class _Retryable(Exception):
+class RetryableFailure(Exception):
+    """A response the retry rules allow to try again (raised inside a retry context)."""
+
     def __init__(self, failure: ApiFailure) -> None:
         super().__init__(failure.quote())
         self.failure = failure
@@ -82,25 +94,37 @@ class ApiClient:
         return path if path.startswith("https://") else f"{self.base_url}/{path.lstrip('/')}"
 
     def request(
-        self, method: str, path: str, *, read: bool, json: Any = None, content: bytes | None = None,
-        headers: dict[str, str] | None = None, params: dict[str, str] | None = None,
+        self,
+        method: str,
+        path: str,
+        *,
+        read: bool,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
     ) -> httpx2.Response:
         """Send with retries; return the 2xx response or raise the mapped error."""
         url = self.url(path)
         statuses = READ_RETRY_STATUSES if read else WRITE_RETRY_STATUSES
+        deadline = time.monotonic() + self._retry.timeout
         try:
             for attempt in stamina.retry_context(
-                on=_backoff, attempts=self._retry.attempts, timeout=self._retry.timeout,
-                wait_initial=self._retry.wait_initial, wait_max=self._retry.wait_max,
+                on=functools.partial(retry_backoff, deadline=deadline),
+                attempts=self._retry.attempts,
+                timeout=self._retry.timeout,
+                wait_initial=self._retry.wait_initial,
+                wait_max=self._retry.wait_max,
             ):
                 with attempt:
-                    response = self._send_authenticated(method, url, read, json, content,
-                                                        headers, params)
+                    response = self._send_authenticated(
+                        method, url, read, json, content, headers, params
+                    )
                     if response.status_code in statuses:
-                        raise _Retryable(self._parse_failure(response))
+                        raise RetryableFailure(self._parse_failure(response))
                     return self._checked(response)
-        except _Retryable as exc:
-            raise _exhausted(exc.failure, self._retry) from None
+        except RetryableFailure as exc:
+            raise exhausted_error(exc.failure, self._retry) from None
         raise AssertionError("unreachable")
 
     def get_json(self, path: str, params: dict[str, str] | None = None) -> Any:
@@ -115,8 +139,14 @@ class ApiClient:
             url = body.get("@odata.nextLink")
 
     def _send_authenticated(
-        self, method: str, url: str, read: bool, json: Any, content: bytes | None,
-        headers: dict[str, str] | None, params: dict[str, str] | None,
+        self,
+        method: str,
+        url: str,
+        read: bool,
+        json: Any,
+        content: bytes | None,
+        headers: dict[str, str] | None,
+        params: dict[str, str] | None,
     ) -> httpx2.Response:
         response = self._send_once(method, url, read, json, content, headers, params, False)
         if response.status_code == 401:
@@ -124,21 +154,36 @@ class ApiClient:
         return response
 
     def _send_once(
-        self, method: str, url: str, read: bool, json: Any, content: bytes | None,
-        headers: dict[str, str] | None, params: dict[str, str] | None, fresh: bool,
+        self,
+        method: str,
+        url: str,
+        read: bool,
+        json: Any,
+        content: bytes | None,
+        headers: dict[str, str] | None,
+        params: dict[str, str] | None,
+        fresh: bool,
     ) -> httpx2.Response:
-        all_headers = {"Authorization": f"Bearer {self._token(fresh)}",
-                       "client-request-id": str(uuid.uuid4()), **(headers or {})}
+        all_headers = {
+            "Authorization": f"Bearer {self._token(fresh)}",
+            "client-request-id": str(uuid.uuid4()),
+            **(headers or {}),
+        }
         try:
-            return self.http.request(method, url, json=json, content=content,
-                                     headers=all_headers, params=params)
-        except (httpx2.ConnectError, httpx2.ConnectTimeout) as exc:
-            raise ServiceUnavailable(f"cannot connect to {_host(url)}: {type(exc).__name__}. "
-                                     "Nothing was sent; check the network and try again.") from None
+            return self.http.request(
+                method, url, json=json, content=content, headers=all_headers, params=params
+            )
+        except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.PoolTimeout) as exc:
+            # Nothing was written: safe to say "not sent".
+            raise ServiceUnavailable(
+                f"cannot connect to {_host(url)}: {type(exc).__name__}. "
+                "Nothing was sent; check the network and try again."
+            ) from None
         except httpx2.TransportError as exc:
             if read:
-                raise ServiceUnavailable(f"{method} {_path(url)} failed: {type(exc).__name__}; "
-                                         "try again.") from None
+                raise ServiceUnavailable(
+                    f"{method} {_path(url)} failed: {type(exc).__name__}; try again."
+                ) from None
             raise AmbiguousOutcome(
                 f"{method} {_path(url)} was sent but no answer came ({type(exc).__name__}): it "
                 "may or may not have been carried out. sendscope does not repeat it; check "
@@ -152,22 +197,37 @@ class ApiClient:
         raise AssertionError("unreachable")
 
 
-def _backoff(exc: Exception) -> bool | float:
-    if not isinstance(exc, _Retryable):
+def retry_backoff(exc: Exception, deadline: float | None = None) -> bool | float:
+    """stamina's backoff hook: retry RetryableFailure, after Retry-After when Graph gives one
+    — unless that wait would pass ``deadline`` (monotonic): then give up at once."""
+    if not isinstance(exc, RetryableFailure):
         return False
-    return exc.failure.retry_after if exc.failure.retry_after is not None else True
+    wait = exc.failure.retry_after
+    if wait is None:
+        return True
+    if deadline is not None and time.monotonic() + wait > deadline:
+        return False
+    return wait
 
 
-def _exhausted(failure: ApiFailure, policy: RetryPolicy) -> Exception:
+def exhausted_error(failure: ApiFailure, policy: RetryPolicy) -> Exception:
+    """What to raise when the retry budget is spent: Throttled or ServiceUnavailable."""
     where = f"{failure.method} {_path(failure.url)}"
     budget = f"{policy.attempts} attempts / {policy.timeout:.0f} s"
     if failure.status == 429:
-        wait = f"; Microsoft asked to wait {failure.retry_after:.0f} s" if failure.retry_after else ""
-        return Throttled(f"{where} is still throttled after the retry budget ({budget}){wait}. "
-                         f"Try again later. Microsoft said: {failure.quote()}", failure=failure)
-    return ServiceUnavailable(f"{where} is still unavailable after the retry budget ({budget}). "
-                              f"Try again later. Microsoft said: {failure.quote()}",
-                              failure=failure)
+        wait = (
+            f"; Microsoft asked to wait {failure.retry_after:.0f} s" if failure.retry_after else ""
+        )
+        return Throttled(
+            f"{where} is still throttled after the retry budget ({budget}){wait}. "
+            f"Try again later. Microsoft said: {failure.quote()}",
+            failure=failure,
+        )
+    return ServiceUnavailable(
+        f"{where} is still unavailable after the retry budget ({budget}). "
+        f"Try again later. Microsoft said: {failure.quote()}",
+        failure=failure,
+    )
 
 
 def _host(url: str) -> str:

@@ -37,8 +37,9 @@ def parse_graph_failure(response: httpx2.Response) -> ApiFailure:
     error = _json(response).get("error")
     error = error if isinstance(error, dict) else {}
     inner = error.get("innerError") or error.get("innererror") or {}
-    request_id = (inner.get("request-id") if isinstance(inner, dict) else None) or \
-        response.headers.get("request-id", "")
+    request_id = (
+        inner.get("request-id") if isinstance(inner, dict) else None
+    ) or response.headers.get("request-id", "")
     return ApiFailure(
         status=response.status_code,
         code=str(error.get("code") or response.reason_phrase or "Unknown"),
