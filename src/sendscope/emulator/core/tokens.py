@@ -8,7 +8,6 @@ certificate in JWKS. The key is kept in the store, so tokens survive a restart.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -172,7 +171,3 @@ _VERIFIED_CACHE_SIZE = 4096
 
 def _b64decode(segment: str) -> bytes:
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
-
-
-def thumbprint(der: bytes, algorithm: str = "sha1") -> bytes:
-    return hashlib.new(algorithm, der).digest()
