@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from .auth.credentials import (
     AppIdentity,
@@ -283,31 +283,23 @@ class AdminSession:
         *,
         logins: LoginCache | None = None,
     ) -> None:
-        from .auth.app_tokens import AppTokenSource
+        from .auth.trust import ssl_context
         from .clients._http import make_http_client
         from .clients.exchange import ExchangeAdminClient
         from .clients.graph import GraphClient
-        from .connection import _ssl_context
 
         self.connection = connection
         self.cloud: Cloud = connection.cloud
         self.tenant: str = connection.tenant
-        self.http = make_http_client(_ssl_context(connection.ca_file), transport=transport)
+        self.http = make_http_client(ssl_context(connection.ca_file), transport=transport)
         self.tokens: AppTokenSource | DelegatedTokenSource = self._token_source(logins)
         exchange_scope = self.cloud.exchange_scope
-        # MSAL refuses force_refresh for client credentials (acquire_token_for_client raises
-        # ValueError), so only a signed-in user's token is ever forced fresh.
-        forceable = connection.identity is None
-        # GraphClient asks its source only for ``cloud`` and ``token(scope, force_refresh)``,
-        # which both sources have.
-        self.graph: GraphClient = GraphClient(self.http, cast(AppTokenSource, self.tokens))
+        self.graph: GraphClient = GraphClient(self.http, self.tokens)
         self.exchange: ExchangeAdminClient = ExchangeAdminClient(
             self.http,
             self.cloud,
             self.tenant,
-            lambda fresh: (
-                self.tokens.token(exchange_scope, force_refresh=fresh and forceable).value
-            ),
+            lambda fresh: self.tokens.token(exchange_scope, force_refresh=fresh).value,
         )
 
     def _token_source(self, logins: LoginCache | None) -> AppTokenSource | DelegatedTokenSource:

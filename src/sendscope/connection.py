@@ -35,8 +35,6 @@ from .errors import UsageError
 from .profiles import Profile, ProfileStore
 
 if TYPE_CHECKING:
-    import ssl
-
     import httpx2
 
     from .auth.app_tokens import AppTokenSource
@@ -242,11 +240,12 @@ class AppSession:
         self, connection: AppConnection, transport: httpx2.BaseTransport | None = None
     ) -> None:
         from .auth.app_tokens import AppTokenSource
+        from .auth.trust import ssl_context
         from .clients._http import make_http_client
         from .clients.graph import GraphClient
 
         self.connection = connection
-        self.http = make_http_client(_ssl_context(connection.ca_file), transport=transport)
+        self.http = make_http_client(ssl_context(connection.ca_file), transport=transport)
         self.tokens: AppTokenSource = AppTokenSource(
             connection.identity, connection.cloud, self.http
         )
@@ -262,20 +261,6 @@ class AppSession:
         tb: TracebackType | None,
     ) -> None:
         self.http.close()
-
-
-def _ssl_context(ca_file: Path | None) -> ssl.SSLContext:
-
-    from .auth.trust import ssl_context
-
-    try:
-        return ssl_context(ca_file)
-    except OSError as exc:  # ssl.SSLError is an OSError too
-        reason = exc.strerror or getattr(exc, "reason", None) or str(exc)
-        raise UsageError(
-            f"cannot use the emulator's CA certificate {ca_file} ({reason}): restart "
-            "the emulator, which writes it with emulator.json"
-        ) from None
 
 
 def connect_app(options: ConnectionOptions, *, prompt: Prompt | None = None) -> AppSession:

@@ -28,7 +28,8 @@ import msal
 from ..clouds import Cloud
 from ..errors import AuthenticationFailed, UsageError
 from .aadsts import TokenFailure, explain, failure_from_body
-from .app_tokens import AccessToken, _claims, _DiscoveryWitness
+from .app_tokens import AccessToken, token_claims
+from .msal_http import MsalHttpClient
 
 __all__ = [
     "EXCHANGE_POWERSHELL_CLIENT_ID",
@@ -133,7 +134,7 @@ def _public_client(
         return msal.PublicClientApplication(
             client_id,
             authority=cloud.authority(tenant),
-            http_client=_DiscoveryWitness(http),
+            http_client=MsalHttpClient(http),
             token_cache=cache,
             instance_discovery=False if cloud.is_emulator else None,
         )
@@ -162,7 +163,7 @@ def _failed(result: dict[str, Any], client_id: str, tenant: str) -> Authenticati
 
 def _access_token(result: dict[str, Any]) -> AccessToken:
     value = str(result["access_token"])
-    return AccessToken(value, time.time() + float(result.get("expires_in", 0)), _claims(value))
+    return AccessToken(value, time.time() + float(result.get("expires_in", 0)), token_claims(value))
 
 
 def device_code_login(

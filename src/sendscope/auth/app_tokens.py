@@ -22,7 +22,7 @@ from .aadsts import TokenFailure, explain, failure_from_body
 from .credentials import AppIdentity, CertificateCredential
 from .msal_http import MsalHttpClient
 
-__all__ = ["AccessToken", "AppTokenSource"]
+__all__ = ["AccessToken", "AppTokenSource", "token_claims"]
 
 _T = TypeVar("_T")
 
@@ -65,40 +65,13 @@ class AccessToken:
         return _CLIENT_AUTHENTICATION.get(acr, "")
 
 
-class _DiscoveryWitness(MsalHttpClient):
-    """MSAL's HTTP client, plus two things MSAL needs from it here:
-
-    - it remembers the last refused GET: MSAL's error for an unknown tenant drops Entra's
-      answer, which says what is wrong (AADSTS90002, 900023);
-    - it sends ``bytes`` form values as text: MSAL hands the client assertion over as
-      ``bytes``, which requests encodes as text but httpx2 as ``b'…'`` (AADSTS50027).
-    """
-
-    def __init__(self, client: httpx2.Client) -> None:
-        super().__init__(client)
-        self.last_refusal: tuple[int, str] | None = None
-
-    def get(self, url: str, params: Any = None, headers: Any = None, **kwargs: Any) -> Any:
-        response = super().get(url, params=params, headers=headers, **kwargs)
-        if 400 <= response.status_code < 500:
-            self.last_refusal = (response.status_code, response.text)
-        return response
-
-    def post(
-        self, url: str, params: Any = None, data: Any = None, headers: Any = None, **kwargs: Any
-    ) -> Any:
-        if isinstance(data, dict):
-            data = {k: v.decode() if isinstance(v, bytes) else v for k, v in data.items()}
-        return super().post(url, params=params, data=data, headers=headers, **kwargs)
-
-
 class AppTokenSource:
     """Tokens for one app identity in one cloud; MSAL caches them until they near expiry."""
 
     def __init__(self, identity: AppIdentity, cloud: Cloud, http: httpx2.Client) -> None:
         self.identity = identity
         self.cloud = cloud
-        self._http = _DiscoveryWitness(http)
+        self._http = MsalHttpClient(http)
         self._msal: msal.ConfidentialClientApplication | None = None
 
     def token(self, scope: str, *, force_refresh: bool = False) -> AccessToken:
@@ -111,7 +84,9 @@ class AppTokenSource:
         if "access_token" not in result:
             raise self._failure(result)
         value = str(result["access_token"])
-        return AccessToken(value, time.time() + float(result.get("expires_in", 0)), _claims(value))
+        return AccessToken(
+            value, time.time() + float(result.get("expires_in", 0)), token_claims(value)
+        )
 
     def _forget(self, scope: str) -> None:
         """Drop the cached token: MSAL's acquire_token_for_client refuses ``force_refresh``
@@ -191,7 +166,7 @@ class AppTokenSource:
         return AuthenticationFailed(message, aadsts=failure.aadsts)
 
 
-def _claims(value: str) -> dict[str, Any]:
+def token_claims(value: str) -> dict[str, Any]:
     try:
         return dict(jwt.decode(value, options={"verify_signature": False}))
     except jwt.InvalidTokenError:  # an opaque token: nothing to read, still usable

@@ -39,13 +39,13 @@ def login(
     from ..admin import AdminOptions, resolve_admin_place
     from ..auth.admin_tokens import EXCHANGE_POWERSHELL_CLIENT_ID, LoginCache, device_code_login
     from ..auth.credentials import check_client_id
+    from ..auth.trust import ssl_context
     from ..clients._http import make_http_client
-    from ..connection import _ssl_context
 
     public_client = check_client_id(client_id or EXCHANGE_POWERSHELL_CLIENT_ID, "--client-id")
     place = resolve_admin_place(AdminOptions(cloud, emulator, tenant))
     cache = LoginCache()
-    with make_http_client(_ssl_context(place.ca_file)) as http:
+    with make_http_client(ssl_context(place.ca_file)) as http:
         record = device_code_login(
             place.cloud, place.tenant or "organizations", public_client, http, _show, cache
         )

@@ -5,28 +5,37 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx2
 import stamina
 
-from ..auth.app_tokens import AppTokenSource
+from ..auth.app_tokens import AccessToken
+from ..clouds import Cloud
 from ..errors import AmbiguousOutcome, ApiFailure, ServiceUnavailable
 from ._http import ApiClient, RetryableFailure, RetryPolicy, exhausted_error, retry_backoff
 from .errors import parse_graph_failure, raise_for_failure
 
-__all__ = ["GraphClient", "redact_upload_tokens", "user_path"]
+__all__ = ["GraphClient", "TokenSource", "redact_upload_tokens", "user_path"]
 
 JSON = {"Content-Type": "application/json"}
 _AUTHTOKEN = re.compile(r"(authtoken=)[^&\s\"'#]+", re.IGNORECASE)
+
+
+class TokenSource(Protocol):
+    """Where a client gets bearer tokens: an app's (AppTokenSource) or a signed-in admin's."""
+
+    cloud: Cloud
+
+    def token(self, scope: str, *, force_refresh: bool = False) -> AccessToken: ...
 
 
 class GraphClient(ApiClient):
     """Graph calls with an app's (or admin's) token for the cloud's Graph resource."""
 
     def __init__(
-        self, http: httpx2.Client, tokens: AppTokenSource, *, retry: RetryPolicy | None = None
+        self, http: httpx2.Client, tokens: TokenSource, *, retry: RetryPolicy | None = None
     ) -> None:
         scope = tokens.cloud.graph_scope
         super().__init__(
