@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import os
 import secrets
+import time
 from datetime import UTC, datetime
 from functools import lru_cache
 
@@ -14,6 +16,8 @@ __all__ = [
     "guid",
     "iso_utc",
     "opaque",
+    "ordered_guid",
+    "ordered_token",
     "sha256_hex",
     "sid_for",
 ]
@@ -23,6 +27,39 @@ def guid() -> str:
     """A random (version 4) GUID; formatted by hand, as uuid4() is slow for bulk fixtures."""
     h = os.urandom(16).hex()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+def ordered_guid() -> str:
+    """A version 7 GUID: a millisecond timestamp first, so new ids sort after old ones.
+
+    Tables keyed by an id (the outbox) take new rows at the end of their index instead of at
+    random places; with random keys SQLite's insert cost grows with the table.
+    """
+    millis = time.time_ns() // 1_000_000
+    h = f"{millis & 0xFFFFFFFFFFFF:012x}" + os.urandom(10).hex()
+    return f"{h[:8]}-{h[8:12]}-7{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:32]}"
+
+
+# URL-safe base64's 64 characters in ASCII order: text made of them sorts as the number does.
+_ORDERED_ALPHABET = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+_ORDER = itertools.count(time.time_ns() // 1000)  # grows within a run and across restarts
+
+
+_ORDERED_PAIRS = [a + b for a in _ORDERED_ALPHABET for b in _ORDERED_ALPHABET]
+
+
+def ordered_token() -> str:
+    """Eleven URL-safe base64 characters that sort in the order they were made."""
+    n, pairs = next(_ORDER), _ORDERED_PAIRS
+    text = (
+        pairs[(n >> 60) & 4095]
+        + pairs[(n >> 48) & 4095]
+        + pairs[(n >> 36) & 4095]
+        + pairs[(n >> 24) & 4095]
+        + pairs[(n >> 12) & 4095]
+        + pairs[n & 4095]
+    )
+    return text[1:]
 
 
 def opaque(nbytes: int = 16) -> str:
@@ -52,5 +89,5 @@ def _domain_sid(tenant_id: str) -> str:
 
 def iso_utc(moment: datetime | None = None) -> str:
     """Graph's timestamp form: ``2025-02-13T10:17:05Z``."""
-    value = (moment or datetime.now(UTC)).astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    value = (moment or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0, tzinfo=None)
+    return value.isoformat() + "Z"  # isoformat is several times faster than strftime

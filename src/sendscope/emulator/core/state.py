@@ -71,14 +71,15 @@ class EmulatorState:
     def tenant(self, ref: str) -> Row | None:
         """A tenant by GUID or by any of its domains (GUID hits are cached: every Graph
         request checks its token's tenant; ``forget_tenants`` after deleting one)."""
+        cache: dict[str, Row] = self.runtime.setdefault("tenants", {})
+        key = ref.lower()
+        row = cache.get(key)
+        if row is not None:
+            return row
         if _is_guid(ref):
-            cache: dict[str, Row] = self.runtime.setdefault("tenants", {})
-            key = ref.lower()
-            row = cache.get(key)
-            if row is None:
-                row = self.store.one("SELECT * FROM tenants WHERE id = ?", (key,))
-                if row is not None:
-                    cache[key] = row
+            row = self.store.one("SELECT * FROM tenants WHERE id = ?", (key,))
+            if row is not None:
+                cache[key] = row
             return row
         row = self.store.one("SELECT * FROM tenants WHERE domain = ?", (ref,))
         if row is not None:

@@ -24,6 +24,7 @@ from ..exceptions import (
     ErrorInvalidUser,
     MailboxNotEnabledForRESTAPI,
 )
+from .mail_cache import directory_cache
 from .mail_delivery import submit
 from .mail_errors import ErrorInvalidRequest, RequestBodyRead
 from .mail_message import ATTACHMENTS_KEY, body_preview, item_id, normalize_message, shown
@@ -80,20 +81,29 @@ def resolve_mailbox(state: EmulatorState, caller: Caller, ref: str | None) -> Ma
         if caller.user_id is None:
             raise BadRequest(_ME_NEEDS_USER)
         ref = caller.user_id
-    directory = Directory(state.store)
-    found = directory.user_mailbox(caller.tenant_id, ref)
-    if found is None and "@" in ref:
-        recipient = directory.recipient_by_address(caller.tenant_id, ref)
-        found = (
-            None
-            if recipient is None
-            else directory.user_mailbox(caller.tenant_id, recipient["object_id"])
-        )
+    tenant_id, key = caller.tenant_id, ref
+    found = directory_cache(state).get(
+        state, ("mailbox", tenant_id, key), lambda: _find_mailbox(state, tenant_id, key)
+    )
     if found is None:
         raise ErrorInvalidUser(ref)
     if found[1] is None:
         raise MailboxNotEnabledForRESTAPI()
-    return found[1]
+    mailbox: Mailbox = found[1]
+    return mailbox
+
+
+def _find_mailbox(
+    state: EmulatorState, tenant_id: str, ref: str
+) -> tuple[str, Mailbox | None] | None:
+    directory = Directory(state.store)
+    found = directory.user_mailbox(tenant_id, ref)
+    if found is None and "@" in ref:
+        recipient = directory.recipient_by_address(tenant_id, ref)
+        found = (
+            None if recipient is None else directory.user_mailbox(tenant_id, recipient["object_id"])
+        )
+    return found
 
 
 def check_mailbox_access(

@@ -12,19 +12,19 @@ Sent Items unless ``saveToSentItems`` is false. Every submission is one row of t
 from __future__ import annotations
 
 import base64
+import os
 import re
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 from ...core.directory import Directory, Mailbox
-from ...core.ids import guid, iso_utc
+from ...core.ids import iso_utc, ordered_guid
 from ...core.state import EmulatorState
 from ...core.store import dumps
 from ..exceptions import ErrorInvalidRecipients, ErrorSendAsDenied
+from .mail_cache import directory_cache
 from .mail_message import (
     ATTACHMENTS_KEY,
     EmailAddress,
@@ -35,7 +35,7 @@ from .mail_message import (
     recipients_of,
     shown,
 )
-from .mail_store import save_message
+from .mail_store import deliver_messages
 
 __all__ = [
     "GROUP_RECIPIENT_TYPES",
@@ -98,20 +98,39 @@ def _recipients(message: dict[str, Any]) -> list[tuple[str, EmailAddress]]:
     return found
 
 
-def route(directory: Directory, tenant_id: str, kind: str, address: EmailAddress) -> Delivery:
-    """Resolve one recipient against the tenant (primary or proxy address)."""
+_Resolved = tuple[str, str, tuple[Mailbox, ...]]  # delivery, display name, mailboxes
+
+
+def _delivery(kind: str, address: EmailAddress, resolved: _Resolved) -> Delivery:
+    delivery, display_name, mailboxes = resolved
     given = address.name if address.name != address.address else ""
-    row = directory.recipient_by_address(tenant_id, address.address)
+    return Delivery(kind, address.address, given or display_name, delivery, mailboxes)
+
+
+def _resolve(directory: Directory, tenant_id: str, address: str) -> _Resolved:
+    row = directory.recipient_by_address(tenant_id, address)
     kind_of = None if row is None else row["recipient_type_details"]
     if row is None or kind_of not in (*_MAILBOX_TYPES, *GROUP_RECIPIENT_TYPES):
-        return Delivery(kind, address.address, given, "external", ())
-    name = given or row["display_name"]
+        return ("external", "", ())
     if kind_of in _MAILBOX_TYPES:
         mailbox = directory.mailbox_from_recipient(row)
-        return Delivery(kind, address.address, name, "internal", (mailbox,) if mailbox else ())
+        return ("internal", row["display_name"], (mailbox,) if mailbox else ())
     members = directory.transitive_members(tenant_id, row["object_id"])
     boxes = (directory.mailbox(tenant_id, oid) for oid, kind_m in members if kind_m == "user")
-    return Delivery(kind, address.address, name, "group", tuple(b for b in boxes if b))
+    return ("group", row["display_name"], tuple(b for b in boxes if b))
+
+
+def route(
+    state: EmulatorState, directory: Directory, tenant_id: str, kind: str, address: EmailAddress
+) -> Delivery:
+    """Resolve one recipient against the tenant (primary or proxy address); the answer is
+    cached until the directory changes."""
+    resolved: _Resolved = directory_cache(state).get(
+        state,
+        ("route", tenant_id, address.address),
+        lambda: _resolve(directory, tenant_id, address.address),
+    )
+    return _delivery(kind, address, resolved)
 
 
 def check_send_as(directory: Directory, mailbox: Mailbox, message: dict[str, Any]) -> None:
@@ -146,23 +165,29 @@ def submit(
     recipients = _recipients(message)
     check_send_as(directory, mailbox, message)
     now = state.clock.now()
-    deliveries = [route(directory, mailbox.tenant_id, kind, a) for kind, a in recipients]
+    tenant_id = mailbox.tenant_id
+    deliveries = [route(state, directory, tenant_id, k, a) for k, a in recipients]
     sent = _sent_copy(message, mailbox, now, deliveries)
-    with state.store.tx():
-        for target in _unique(m for d in deliveries for m in d.mailboxes):
-            save_message(state, target, "inbox", _received_copy(sent))
-        if replaces_draft is not None:
-            state.store.execute(
-                "DELETE FROM messages WHERE tenant_id = ? AND mailbox_id = ? AND id = ?",
-                (mailbox.tenant_id, mailbox.object_id, replaces_draft),
-            )
-        if save_to_sent_items:
-            save_message(state, mailbox, "sentitems", dict(sent))
-        return _record(state, app_id, mailbox, sent, deliveries, now)
+    copies = [(t, "inbox", _received_copy(sent)) for t in _unique(deliveries)]
+    if save_to_sent_items:
+        copies.append((mailbox, "sentitems", sent))
+    if replaces_draft is None:
+        outbox_id = _record(state, app_id, mailbox, sent, deliveries, now)
+        deliver_messages(state, copies)
+        return outbox_id
+    with state.store.tx():  # the draft leaves Drafts as its copies arrive
+        state.store.execute(
+            "DELETE FROM messages WHERE tenant_id = ? AND mailbox_id = ? AND id = ?",
+            (mailbox.tenant_id, mailbox.object_id, replaces_draft),
+        )
+        outbox_id = _record(state, app_id, mailbox, sent, deliveries, now)
+        deliver_messages(state, copies)
+        return outbox_id
 
 
-def _unique(mailboxes: Iterable[Mailbox]) -> list[Mailbox]:
-    return list({m.object_id: m for m in mailboxes}.values())
+def _unique(deliveries: Iterable[Delivery]) -> list[Mailbox]:
+    """Each mailbox once, however many times (to, cc, groups) the message names it."""
+    return list({m.object_id: m for d in deliveries for m in d.mailboxes}.values())
 
 
 def _named(
@@ -194,18 +219,17 @@ def _sent_copy(
         "sentDateTime": stamp,
         "hasAttachments": any(not a.get("isInline") for a in attachments),
         "internetMessageId": message.get("internetMessageId")
-        or f"<{secrets.token_hex(12).upper()}@{domain}>",
+        or f"<{os.urandom(12).hex().upper()}@{domain}>",
         "subject": message.get("subject") or "",
         "bodyPreview": body_preview(message.get("body")),
         "importance": message.get("importance") or "normal",
         "conversationId": message.get("conversationId") or item_id("AAQkA"),
-        "conversationIndex": base64.b64encode(secrets.token_bytes(22)).decode("ascii"),
+        "conversationIndex": base64.b64encode(os.urandom(22)).decode("ascii"),
         "isDeliveryReceiptRequested": bool(message.get("isDeliveryReceiptRequested")),
         "isReadReceiptRequested": bool(message.get("isReadReceiptRequested")),
         "isRead": True,
         "isDraft": False,
-        "webLink": "https://outlook.office365.com/owa/?ItemID="
-        f"{quote(new_id, safe='')}&exvsurl=1&viewmodel=ReadMessageItem",
+        "webLink": _web_link(new_id),
         "inferenceClassification": "focused",
         "body": message.get("body") or {"contentType": "text", "content": ""},
         "sender": me,
@@ -222,16 +246,31 @@ def _sent_copy(
 
 def _received_copy(sent: dict[str, Any]) -> dict[str, Any]:
     """A recipient's copy: its own id, unread, and no Bcc line (only the sender sees it)."""
-    copy = dict(sent, id=item_id(), changeKey=_change_key(), isRead=False, bccRecipients=[])
-    copy["webLink"] = (
-        "https://outlook.office365.com/owa/?ItemID="
-        f"{quote(copy['id'], safe='')}&exvsurl=1&viewmodel=ReadMessageItem"
+    new_id = item_id()
+    return dict(
+        sent,
+        id=new_id,
+        changeKey=_change_key(),
+        isRead=False,
+        bccRecipients=[],
+        webLink=_web_link(new_id),
     )
-    return copy
+
+
+# quote(item_id, safe=""): ids are base64, so only these three characters need escaping.
+_URL_ESCAPES = str.maketrans({"+": "%2B", "/": "%2F", "=": "%3D"})
+
+
+def _web_link(message_id: str) -> str:
+    """Outlook on the web's link to the item, as Graph gives it in ``webLink``."""
+    escaped = message_id.translate(_URL_ESCAPES)
+    return (
+        f"https://outlook.office365.com/owa/?ItemID={escaped}&exvsurl=1&viewmodel=ReadMessageItem"
+    )
 
 
 def _change_key() -> str:
-    return base64.b64encode(secrets.token_bytes(18)).decode("ascii")
+    return base64.b64encode(os.urandom(18)).decode("ascii")
 
 
 def _record(
@@ -243,21 +282,24 @@ def _record(
     now: datetime,
 ) -> str:
     """The outbox row: what was sent, by which app, as which mailbox, and where it went."""
-    outbox_id = guid()
-    message = {k: v for k, v in sent.items() if not k.startswith("_")}
-    message["attachments"] = sent.get(ATTACHMENTS_KEY) or []
-    state.store.execute(
+    outbox_id = ordered_guid()
+    message = dict(sent)
+    message["attachments"] = message.pop(ATTACHMENTS_KEY, None) or []
+    state.store.defer(
+        "outbox",
         "INSERT INTO outbox (id, tenant_id, sent_at, app_id, mailbox, subject, recipients, "
         "message) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            outbox_id,
-            mailbox.tenant_id,
-            iso_utc(now),
-            app_id,
-            mailbox.primary_smtp,
-            sent["subject"],
-            dumps([d.as_json() for d in deliveries]),
-            dumps(message),
-        ),
+        [
+            (
+                outbox_id,
+                mailbox.tenant_id,
+                iso_utc(now),
+                app_id,
+                mailbox.primary_smtp,
+                sent["subject"],
+                dumps([d.as_json() for d in deliveries]),
+                dumps(message),
+            )
+        ],
     )
     return outbox_id

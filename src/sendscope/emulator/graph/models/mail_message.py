@@ -13,14 +13,14 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import os
 import re
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ...core.ids import iso_utc
+from ...core.ids import iso_utc, ordered_token
 from .mail_errors import (
     ErrorInvalidRequest,
     InvalidInternetMessageHeader,
@@ -115,8 +115,13 @@ class EmailAddress:
 
 
 def item_id(prefix: str = "AAMkA") -> str:
-    """An id shaped like Exchange's: URL-safe base64 of an entry id."""
-    return prefix + base64.urlsafe_b64encode(secrets.token_bytes(33)).decode("ascii") + "AAA="
+    """An id shaped like Exchange's: URL-safe base64 of an entry id (33 bytes).
+
+    Its first characters grow with every id made, so a mailbox's messages are stored in
+    order (Exchange's own ids share a per-mailbox prefix too); the rest is random.
+    """
+    random_part = base64.urlsafe_b64encode(os.urandom(25)).decode("ascii")[:33]
+    return f"{prefix}{ordered_token()}{random_part}AAA="
 
 
 def normalize_message(value: Any, *, now: datetime) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from ...core.directory import Mailbox
@@ -34,6 +35,7 @@ __all__ = [
     "WELL_KNOWN_FOLDERS",
     "MessageQuery",
     "StoredMessage",
+    "deliver_messages",
     "folder",
     "folder_id",
     "folder_view",
@@ -99,6 +101,7 @@ class StoredMessage:
     data: dict[str, Any]
 
 
+@lru_cache(maxsize=4096)
 def folder_id(mailbox_id: str, name: str) -> str:
     """The id of a well-known folder of one mailbox: stable, shaped like Exchange's."""
     digest = hashlib.sha256(f"{mailbox_id}/{name}".encode()).digest()[:30]
@@ -159,18 +162,41 @@ def save_message(
     """Insert a message, or replace it (same id): in place, or newest when it moves folder."""
     data["parentFolderId"] = folder_id(mailbox.object_id, folder_name)
     state.store.execute(
-        "INSERT INTO messages (tenant_id, mailbox_id, id, folder, created, data, seq) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, mailbox_id, id) DO UPDATE SET "
+        _INSERT + " ON CONFLICT (tenant_id, mailbox_id, id) DO UPDATE SET "
         "folder = excluded.folder, data = excluded.data",
-        (
-            mailbox.tenant_id,
-            mailbox.object_id,
-            data["id"],
-            folder_name,
-            data.get("createdDateTime") or iso_utc(),
-            dumps(data),
-            state.store.next_seq(),
-        ),
+        _row(state, mailbox, folder_name, data),
+    )
+
+
+def deliver_messages(
+    state: EmulatorState, copies: Sequence[tuple[Mailbox, str, dict[str, Any]]]
+) -> None:
+    """File new messages (fresh ids, so no conflict). The rows are deferred (``Store.defer``):
+    written with the next batch, before anyone reads a mailbox."""
+    rows = []
+    for mailbox, folder_name, data in copies:
+        data["parentFolderId"] = folder_id(mailbox.object_id, folder_name)
+        rows.append(_row(state, mailbox, folder_name, data))
+    state.store.defer("messages", _INSERT, rows)
+
+
+_INSERT = (
+    "INSERT INTO messages (tenant_id, mailbox_id, id, folder, created, data, seq) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _row(
+    state: EmulatorState, mailbox: Mailbox, folder_name: str, data: dict[str, Any]
+) -> tuple[Any, ...]:
+    return (
+        mailbox.tenant_id,
+        mailbox.object_id,
+        data["id"],
+        folder_name,
+        data.get("createdDateTime") or iso_utc(),
+        dumps(data),
+        state.store.next_seq(),
     )
 
 

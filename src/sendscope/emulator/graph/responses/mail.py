@@ -29,6 +29,7 @@ from ..models.mail_store import (
 from . import mail_attachments
 from .mail_common import (
     limited_body,
+    mail_runtime,
     mailbox_context,
     mailbox_paths,
     mailbox_slot,
@@ -49,6 +50,7 @@ async def send_mail(request: Request) -> Response:
         else:
             submission = model.send_mail_request(await read_json(request), state=call.state)
         model.send_mail(call.state, call.caller, call.mailbox, submission)
+    mail_runtime(request).delivery.arm(call.state)
     return no_content(request, 202)
 
 
