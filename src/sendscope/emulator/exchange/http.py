@@ -6,9 +6,10 @@ import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from ..core.ids import guid
+from ..core.store import dumps
 
 __all__ = ["ADMIN_CONTENT_TYPE", "admin_headers", "admin_json", "no_content", "read_body"]
 
@@ -30,9 +31,14 @@ def admin_headers(request: Request) -> dict[str, str]:
 
 
 def admin_json(request: Request, body: dict[str, Any], status: int = 200) -> Response:
-    response = JSONResponse(body, status_code=status, headers=admin_headers(request))
-    response.headers["content-type"] = ADMIN_CONTENT_TYPE
-    return response
+    # The store's compact JSON writer: the bytes JSONResponse would write, several times
+    # faster on a page of 1,000 mailboxes.
+    return Response(
+        dumps(body).encode("utf-8"),
+        status_code=status,
+        headers=admin_headers(request),
+        media_type=ADMIN_CONTENT_TYPE,
+    )
 
 
 def no_content(request: Request) -> Response:

@@ -11,7 +11,9 @@ the module sends it). Response 200::
 
 A cmdlet with no output (Set-/Remove-/Add-…) answers 204, or 200 with its warnings and no
 ``value`` (the case CIPP handles). The nextLink carries the whole cmdlet input, so a client
-may re-POST the same body to it or GET it with no body; both give the next page.
+may re-POST the same body to it or GET it with no body; both give the next page. It also
+carries where the page ends: an unlimited listing continues after that object (an indexed
+range), so each page costs the same however large the tenant.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from .auth import authenticate_admin
 from .cmdlets import invoke
 from .exceptions import InvalidRequestBody, TokenNotAccepted
 from .http import admin_json, no_content, read_body
-from .models.invocation import CmdletResult, Record
+from .models.invocation import CmdletResult
 from .models.records import annotate, select
 
 __all__ = ["DEFAULT_PAGE_SIZE", "invoke_command"]
@@ -64,6 +66,7 @@ class PageRequest:
 
     size: int
     offset: int
+    after: int  # the seq of the last object given, for a paged listing
     fields: tuple[str, ...]
     saved_input: dict[str, Any] | None
 
@@ -74,25 +77,26 @@ class PageRequest:
         size = max(1, int(found.group(1))) if found else DEFAULT_PAGE_SIZE
         fields = tuple(f for f in request.query_params.get("$select", "").split(",") if f.strip())
         token = request.query_params.get("$skiptoken")
-        offset, saved = _decode(token) if token else (0, None)
-        return cls(size, offset, fields, saved)
+        offset, after, saved = _decode(token) if token else (0, 0, None)
+        return cls(size, offset, after, fields, saved)
 
 
-def _decode(token: str) -> tuple[int, dict[str, Any] | None]:
+def _decode(token: str) -> tuple[int, int, dict[str, Any] | None]:
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        offset, saved = int(data["o"]), data["i"]
-    except (ValueError, KeyError, TypeError):
+        offset, after, saved = int(data["o"]), int(data.get("s", 0)), data["i"]
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise InvalidRequestBody(
             "The $skiptoken of this request is not one this API gave out."
         ) from None
-    if offset < 0 or not isinstance(saved, dict):
+    if offset < 0 or after < 0 or not isinstance(saved, dict):
         raise InvalidRequestBody("The $skiptoken of this request is not one this API gave out.")
-    return offset, saved
+    return offset, after, saved
 
 
-def _encode(offset: int, cmdlet_input: dict[str, Any]) -> str:
-    raw = json.dumps({"o": offset, "i": cmdlet_input}, separators=(",", ":")).encode()
+def _encode(offset: int, after: int, cmdlet_input: dict[str, Any]) -> str:
+    data = {"o": offset, "s": after, "i": cmdlet_input}
+    raw = json.dumps(data, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
@@ -130,11 +134,16 @@ def _answer(
     }
     if result.records is None:
         return admin_json(request, body) if result.warnings else no_content(request)
-    records: list[Record] = select([annotate(r) for r in result.records], page.fields)
     end = page.offset + page.size
-    body["value"] = records[page.offset : end]
-    if end < len(records):
+    if result.listing is not None:
+        records, after = result.listing.page(page.after, page.size)
+    else:
+        records = result.records[page.offset : end]
+        after = 0 if end < len(result.records) else None
+    # $select first: annotations come with the properties kept, so the result is the same.
+    body["value"] = [annotate(r) for r in select(records, page.fields)]
+    if after is not None:
         query = [("$select", ",".join(page.fields))] if page.fields else []
-        query.append(("$skiptoken", _encode(end, cmdlet_input)))
+        query.append(("$skiptoken", _encode(end, after, cmdlet_input)))
         body["@odata.nextLink"] = f"{base}/InvokeCommand?{urlencode(query, safe='$,')}"
     return admin_json(request, body)

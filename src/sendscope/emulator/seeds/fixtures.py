@@ -16,7 +16,9 @@ from ..core.directory import EXCHANGE_APP_ID, GRAPH_APP_ID, Directory
 from ..core.roles import role_id
 from ..core.state import EmulatorState
 from ..core.store import dumps, loads
+from .bulk import write_synthetic
 from .resources import add_resource_service_principals
+from .synthetic import SyntheticSpec, generate
 
 __all__ = ["FixtureError", "SeedCredential", "apply_fixture", "load_credentials"]
 
@@ -116,6 +118,7 @@ class _Builder:
             self._group(group)
         for app in _objects(fx, "apps"):
             self._app(app)
+        self._synthetic(fx.get("synthetic"))
         return self.tid
 
     def _address(self, local_or_upn: str) -> str:
@@ -164,6 +167,19 @@ class _Builder:
             ),
             now=self.now,
         )
+
+    def _synthetic(self, spec: Any) -> None:
+        """``"synthetic": {"mailboxes": 100000, ...}``: a generated tenant at audit scale
+        (seeds/synthetic.py), written in bulk."""
+        if spec is None:
+            return
+        if not isinstance(spec, dict):
+            raise FixtureError("fixture field 'synthetic' must be an object of sizes")
+        try:
+            tenant = generate(SyntheticSpec.from_fixture(spec))
+        except ValueError as exc:
+            raise FixtureError(str(exc)) from None
+        write_synthetic(self.state.store, self.tid, self.domain, tenant, now=self.now)
 
     def _group(self, spec: dict[str, Any]) -> None:
         name = _text(spec, "displayName", "the group's name")

@@ -1,4 +1,5 @@
-"""The seeds ``sendscope emulator serve --seed`` knows: ``demo`` and ``empty``."""
+"""The seeds ``sendscope emulator serve --seed`` knows (``demo``, ``empty``), and the
+synthetic tenant of the audit benchmark."""
 
 from __future__ import annotations
 
@@ -8,7 +9,14 @@ from typing import Any
 from ..core.state import EmulatorState
 from .fixtures import apply_fixture
 
-__all__ = ["ADMIN_APP", "SEEDS", "demo_fixture", "empty_fixture", "seed_state"]
+__all__ = [
+    "ADMIN_APP",
+    "SEEDS",
+    "demo_fixture",
+    "empty_fixture",
+    "seed_state",
+    "synthetic_fixture",
+]
 
 # What a tenant admin can do, as an app: the admin identity of emulator.json.
 ADMIN_APP: dict[str, Any] = {
@@ -104,6 +112,20 @@ def empty_fixture() -> dict[str, Any]:
     return {"domain": "contoso.onmicrosoft.com", "displayName": "Contoso", "apps": [ADMIN_APP]}
 
 
+def synthetic_fixture() -> dict[str, Any]:
+    """The audit benchmark's tenant: 100,000 mailboxes, 3,000 nested groups, 300 apps with
+    mailbox permissions and 300 access policies (seeds/synthetic.py); loads in seconds."""
+    return {
+        "domain": "synthetic.onmicrosoft.com",
+        "displayName": "Synthetic",
+        "apps": [{"displayName": "Bench Mailer", "roles": ["Mail.Send"]}, ADMIN_APP],
+        "synthetic": {},
+    }
+
+
+# The synthetic tenant is not a seed: loading 100,000 mailboxes at every fresh start is not
+# what --seed is for. Load it once into a data directory (bench/audit_scale.py does) or POST
+# its fixture to /_emulator/tenants.
 SEEDS: dict[str, Callable[[], dict[str, Any]]] = {"demo": demo_fixture, "empty": empty_fixture}
 
 

@@ -34,7 +34,7 @@ from ..exceptions import (
 from .invocation import CmdletCall, CmdletResult, Record
 from .mailboxes import bounded
 from .recipients import GROUP_TYPES, Recipients, alias_from
-from .records import listing
+from .records import listing, paged_listing
 
 __all__ = [
     "MAX_MEMBERS",
@@ -100,6 +100,11 @@ def get_distribution_group(call: CmdletCall) -> CmdletResult:
     if identity is not None:
         return CmdletResult([group_record(recipients, recipients.find(identity, GROUP_TYPES))])
     limit = call.params.result_size()
+    if limit is None:
+        return paged_listing(
+            lambda after, n: recipients.of_types_after(sorted(GROUP_TYPES), after, n),
+            lambda rows: [group_record(recipients, row) for row in rows],
+        )
     rows = recipients.of_types(sorted(GROUP_TYPES), limit)
     return listing(rows, limit, lambda row: group_record(recipients, row))
 
@@ -155,13 +160,8 @@ def get_members(call: CmdletCall) -> CmdletResult:
     """Direct members that are recipients, as ``Get-DistributionGroupMember`` lists them."""
     recipients = Recipients(call.state, call.tenant_id)
     group = recipients.find(call.params.required_text("Identity"), GROUP_TYPES)
-    rows = [
-        row
-        for member_id, _ in call.directory.members(call.tenant_id, group["object_id"])
-        if (row := recipients.by_id(member_id)) is not None
-    ]
     limit = call.params.result_size()
-    return listing(rows, limit, recipients.record)
+    return listing(recipients.members_of(group["object_id"]), limit, recipients.record)
 
 
 def group_record(recipients: Recipients, row: Row) -> Record:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from ...core.directory import Directory
 from ...core.state import EmulatorState
+from ...core.store import Row
 from .authorization import Access, AdminCaller
 from .parameters import Parameters
 
-__all__ = ["Cmdlet", "CmdletCall", "CmdletResult", "Record"]
+__all__ = ["Cmdlet", "CmdletCall", "CmdletResult", "Listing", "Record"]
 
 Record = dict[str, Any]
 
@@ -39,12 +40,32 @@ class CmdletCall:
 
 
 @dataclass(frozen=True, slots=True)
+class Listing:
+    """An unlimited listing read one page at a time: ``rows(after, n)`` gives at most ``n``
+    stored rows past the ``seq`` ``after``, in ``seq`` order; ``shape`` makes them output
+    objects. A page of ``Get-Mailbox -ResultSize Unlimited`` in a tenant of 100,000
+    mailboxes is then one indexed range query, not the whole list shaped again."""
+
+    rows: Callable[[int, int], Sequence[Row]]
+    shape: Callable[[Sequence[Row]], list[Record]]
+
+    def page(self, after: int, size: int) -> tuple[list[Record], int | None]:
+        """The output objects of one page, and the ``seq`` the next page starts after."""
+        found = self.rows(after, size + 1)
+        more = len(found) > size
+        found = found[:size]
+        return self.shape(found), int(found[-1]["seq"]) if more else None
+
+
+@dataclass(frozen=True, slots=True)
 class CmdletResult:
     """``records`` is the pipeline output (None: the cmdlet writes none, as Set-/Remove-
-    cmdlets do); ``warnings`` are what PowerShell would print as WARNING."""
+    cmdlets do), or ``listing`` when it is read page by page; ``warnings`` are what
+    PowerShell would print as WARNING."""
 
     records: list[Record] | None
     warnings: tuple[str, ...] = field(default=())
+    listing: Listing | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from ..exceptions import InvalidArgument, InvalidLength, ObjectAlreadyExists, Un
 from .invocation import CmdletCall, CmdletResult
 from .parameters import Parameters
 from .recipients import MAILBOX_TYPES, RECIPIENT_TYPE, Recipients, alias_from
-from .records import listing
+from .records import listing, paged_listing
 
 __all__ = [
     "MAX_NAME",
@@ -50,6 +50,11 @@ def get_recipient(call: CmdletCall) -> CmdletResult:
     if identity is not None:
         return CmdletResult([recipients.record(recipients.find(identity, types))])
     limit = call.params.result_size()
+    if limit is None:
+        wanted = types or list(RECIPIENT_TYPE)
+        return paged_listing(
+            lambda after, n: recipients.of_types_after(wanted, after, n), recipients.records
+        )
     return listing(recipients.of_types(types, limit), limit, recipients.record)
 
 
@@ -66,6 +71,10 @@ def get_mailbox(call: CmdletCall) -> CmdletResult:
     if not types:
         return CmdletResult([])
     limit = call.params.result_size()
+    if limit is None:
+        return paged_listing(
+            lambda after, n: recipients.of_types_after(types, after, n), recipients.mailbox_records
+        )
     return listing(recipients.of_types(types, limit), limit, recipients.mailbox_record)
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
+from functools import cache, lru_cache
 
 from ...core.store import Row
-from .invocation import CmdletResult, Record
+from .invocation import CmdletResult, Listing, Record
 
 __all__ = [
     "DATE_FIELDS",
@@ -21,7 +22,9 @@ __all__ = [
     "MORE_RESULTS",
     "annotate",
     "exchange_date",
+    "exchange_date_of",
     "listing",
+    "paged_listing",
     "select",
 ]
 
@@ -39,19 +42,36 @@ def exchange_date(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.0000000+00:00")
 
 
+@lru_cache(maxsize=4096)
+def exchange_date_of(stored: str) -> str:
+    """``exchange_date`` of a stored ISO timestamp (rows share few distinct ones)."""
+    return exchange_date(datetime.fromisoformat(stored.replace("Z", "+00:00")))
+
+
 def annotate(record: Record) -> Record:
     """The record with the type annotations Exchange puts before typed properties."""
     shaped: Record = {}
     for name, value in record.items():
         if isinstance(value, list):
-            shaped[f"{name}@odata.type"] = "#Collection(String)"
-        elif name in GUID_FIELDS:
-            shaped[f"{name}@data.type"] = "System.Guid"
-            shaped[f"{name}@odata.type"] = "#Guid"
-        elif name in DATE_FIELDS:
-            shaped[f"{name}@data.type"] = "System.DateTime"
+            shaped[_collection_key(name)] = "#Collection(String)"
+        else:
+            typed = _TYPED.get(name)
+            if typed is not None:
+                shaped.update(typed)
         shaped[name] = value
     return shaped
+
+
+# Annotations by property name, made once (annotate runs for every object of every page).
+_TYPED: dict[str, dict[str, str]] = {
+    **{n: {f"{n}@data.type": "System.Guid", f"{n}@odata.type": "#Guid"} for n in GUID_FIELDS},
+    **{n: {f"{n}@data.type": "System.DateTime"} for n in DATE_FIELDS},
+}
+
+
+@cache
+def _collection_key(name: str) -> str:
+    return f"{name}@odata.type"
 
 
 def select(records: Iterable[Record], fields: Sequence[str]) -> list[Record]:
@@ -60,10 +80,15 @@ def select(records: Iterable[Record], fields: Sequence[str]) -> list[Record]:
     wanted = {f.strip().lower() for f in fields if f.strip()}
     if not wanted:
         return list(records)
-    return [
-        {k: v for k, v in record.items() if k.split("@", 1)[0].lower() in wanted}
-        for record in records
-    ]
+    kept: dict[str, bool] = {}  # by key: a page of 1,000 objects shares 20 or so keys
+
+    def keep(key: str) -> bool:
+        found = kept.get(key)
+        if found is None:
+            found = kept[key] = key.split("@", 1)[0].lower() in wanted
+        return found
+
+    return [{k: v for k, v in record.items() if keep(k)} for record in records]
 
 
 def listing(rows: Sequence[Row], limit: int | None, shape: Callable[[Row], Record]) -> CmdletResult:
@@ -72,3 +97,10 @@ def listing(rows: Sequence[Row], limit: int | None, shape: Callable[[Row], Recor
     if limit is not None and len(rows) > limit:
         return CmdletResult([shape(r) for r in rows[:limit]], (MORE_RESULTS,))
     return CmdletResult([shape(r) for r in rows])
+
+
+def paged_listing(
+    rows: Callable[[int, int], Sequence[Row]], shape: Callable[[Sequence[Row]], list[Record]]
+) -> CmdletResult:
+    """A ``-ResultSize Unlimited`` output, shaped only a page at a time."""
+    return CmdletResult([], listing=Listing(rows, shape))

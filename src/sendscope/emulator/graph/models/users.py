@@ -38,6 +38,7 @@ from .directory_common import (
 from .licenses import Licenses
 
 __all__ = [
+    "USER_COLUMNS",
     "USER_DEFAULT",
     "USER_FILTERABLE",
     "USER_PROPERTIES",
@@ -140,6 +141,25 @@ _UPN = re.compile(r"^(?P<local>[A-Za-z0-9'._!#^~-]{1,64})@(?P<domain>[A-Za-z0-9.
 _USAGE_LOCATION = re.compile(r"^[A-Za-z]{2}$")
 
 
+# Properties that are columns of the users table: a ``$select`` of only these (what an audit
+# reads of 100,000 users) is answered without building the whole user.
+USER_COLUMNS = {
+    "id": "id",
+    "displayName": "display_name",
+    "userPrincipalName": "upn",
+    "mail": "mail",
+    "mailNickname": "mail_nickname",
+    "accountEnabled": "account_enabled",
+}
+
+
+def _user_from_columns(row: Row, select: Sequence[str]) -> dict[str, Any]:
+    return {
+        name: bool(row[USER_COLUMNS[name]]) if name == "accountEnabled" else row[USER_COLUMNS[name]]
+        for name in dict.fromkeys(select)
+    }
+
+
 def user_resource(row: Row, assigned: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """Every property of a user the emulator knows, by Graph name."""
     props = loads(row["props"])
@@ -215,6 +235,8 @@ class Users:
 
     def shape(self, rows: Sequence[Row], select: Sequence[str]) -> list[dict[str, Any]]:
         """Graph JSON of rows; licences are looked up only when ``$select`` asks for them."""
+        if select and all(name in USER_COLUMNS for name in select):
+            return [_user_from_columns(r, select) for r in rows]
         licences: Mapping[str, list[dict[str, Any]]] = {}
         if "assignedLicenses" in select:
             licences = Licenses(self.state, self.tenant_id).assigned([r["id"] for r in rows])
