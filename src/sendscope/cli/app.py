@@ -12,7 +12,9 @@ from ..errors import SendscopeError
 
 if TYPE_CHECKING:
     from rich.console import Console
-from . import connect, emulator, login, policies, profile, restrict, send, test_policy
+from . import audit, connect, emulator, login, policies, profile, restrict, send, test_policy
+from .demo import demo as demo_command
+from .verify import verify as verify_command
 
 __all__ = ["app", "main"]
 
@@ -30,11 +32,14 @@ app.command("connect")(connect.connect)
 app.command("send")(send.send)
 app.command("restrict")(restrict.restrict)
 app.command("test-policy")(test_policy.test_policy)
+app.command("verify")(verify_command)
+app.command("audit")(audit.audit)
 app.add_typer(policies.app, name="policies")
 app.command("login")(login.login)
 app.command("logout")(login.logout)
 app.add_typer(profile.app, name="profile")
 app.add_typer(emulator.app, name="emulator")
+app.command("demo")(demo_command)
 
 
 def _version(value: bool) -> None:

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from ..app_capabilities import AppCapabilities, SecretExpiry
 
-__all__ = ["SCHEMA_VERSION", "connect", "document"]
+__all__ = ["SCHEMA_VERSION", "connect", "document", "render"]
 
 SCHEMA_VERSION = 1
 
@@ -68,7 +68,7 @@ def connect(
     if as_json:
         typer.echo(json.dumps(document(report), indent=2))
     else:
-        _render(report)
+        render(report)
 
 
 def _hidden_prompt(text: str) -> str:
@@ -138,12 +138,13 @@ def _iso(moment: datetime) -> str:
 # -- the report ---------------------------------------------------------------------------
 
 
-def _render(report: AppCapabilities) -> None:
+def render(report: AppCapabilities, console: Console | None = None) -> None:
+    """The report for people (``sendscope demo`` shows it too)."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False)
+    console = console or Console(highlight=False)
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")

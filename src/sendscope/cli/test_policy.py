@@ -23,9 +23,11 @@ from .admin_options import (
 from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from ..testpolicy import PolicyCheck, TestPolicyReport
 
-__all__ = ["SCHEMA_VERSION", "document", "test_policy"]
+__all__ = ["SCHEMA_VERSION", "document", "render", "test_policy"]
 
 SCHEMA_VERSION = 1
 
@@ -75,7 +77,7 @@ def test_policy(
     if as_json:
         typer.echo(json.dumps(document(report, session.tenant), indent=2))
     else:
-        _render(report)
+        render(report)
     if report.disagreements:
         raise CheckFailed(_disagreement_sentence(report))
 
@@ -131,11 +133,12 @@ def _check_document(check: PolicyCheck) -> dict[str, Any]:
 # -- text ---------------------------------------------------------------------------------
 
 
-def _render(report: TestPolicyReport) -> None:
+def render(report: TestPolicyReport, console: Console | None = None) -> None:
+    """The table for people (``sendscope demo`` shows it too)."""
     from rich.console import Console
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = console or Console(highlight=False)
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     table.add_column("Address", overflow="fold")
     table.add_column("Exchange", no_wrap=True)

@@ -12,7 +12,7 @@ docs/exchange-emulator.md). Retry rules are those of every sendscope client: ``G
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx2
@@ -22,9 +22,12 @@ from ..errors import RefusedByMicrosoft365
 from ._http import ApiClient, RetryPolicy, TokenFn
 from .exchange_errors import NOT_ALLOWED, exchange_exception_for, parse_exchange_failure
 
-__all__ = ["ExchangeAdminClient", "is_not_found", "is_read_cmdlet"]
+__all__ = ["MODULE_PAGE_SIZE", "ExchangeAdminClient", "is_not_found", "is_read_cmdlet"]
 
 UNLIMITED = "Unlimited"
+# The page size the ExchangeOnlineManagement module asks for (``Prefer:
+# odata.maxpagesize=1000``, m365-domain.md §6), also the admin API's largest page.
+MODULE_PAGE_SIZE = 1000
 MAILBOX_TYPES = ("UserMailbox", "SharedMailbox")
 
 
@@ -218,6 +221,31 @@ class ExchangeAdminClient(ApiClient):
             return response
         failure = self._parse_failure(response)
         raise exchange_exception_for(failure, _cmdlet_of(response.request))
+
+    # -- paged reads (the audit) ---------------------------------------------------------
+
+    def iter_cmdlet_pages(
+        self,
+        cmdlet: str,
+        parameters: dict[str, Any] | None = None,
+        *,
+        select: Sequence[str] = (),
+        page_size: int = MODULE_PAGE_SIZE,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """Each page of a read cmdlet's output, as the ExchangeOnlineManagement module asks
+        for them (``Prefer: odata.maxpagesize=1000``), re-POSTing to ``@odata.nextLink``."""
+        body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": parameters or {}}}
+        params = {"$select": ",".join(select)} if select else None
+        prefer = {"Prefer": f"odata.maxpagesize={page_size}"}
+        url: str | None = self.base_url
+        while url is not None:
+            first = url == self.base_url
+            response = self.request(
+                "POST", url, read=True, json=body, headers=prefer, params=params if first else None
+            )
+            page = _page(response)
+            yield list(page.get("value") or [])
+            url = page.get("@odata.nextLink")
 
 
 def _page(response: httpx2.Response) -> dict[str, Any]:

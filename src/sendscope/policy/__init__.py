@@ -6,11 +6,13 @@ access policies and (later) RBAC for Applications (``effective_access``), and wh
 policy would change (``plan_effect``). docs/policy-evaluation.md explains the rules.
 
 This package imports nothing outside the standard library: the clients feed it data, the
-audit, ``restrict`` and ``test-policy`` read its answers.
+audit (``evaluate_audit`` over a ``TenantSnapshot``), ``restrict`` and ``test-policy`` read
+its answers.
 """
 
 from __future__ import annotations
 
+from .audit import AUDIT_RULES, SOON_EXPIRING_DAYS, evaluate_audit
 from .context import PolicyContext, UnknownRecipient
 from .effective import (
     CONSTRAINED_PERMISSIONS,
@@ -49,20 +51,34 @@ from .scope import (
     transitive_closure,
     transitive_members,
 )
+from .snapshot import (
+    AppRoleGrant,
+    CredentialKind,
+    CredentialRecord,
+    GraphUser,
+    ServicePrincipal,
+    TenantSnapshot,
+)
 
 __all__ = [
     "ALL_APPS",
+    "AUDIT_RULES",
     "CONSTRAINED_PERMISSIONS",
     "MAILBOX_TYPES",
     "MAIL_SEND",
     "RBAC_NOT_EVALUATED",
     "RBAC_RECOMMENDATION",
     "SECURITY_PRINCIPAL_TYPES",
+    "SOON_EXPIRING_DAYS",
     "AccessCheckResult",
     "AccessRight",
+    "AppRoleGrant",
     "ApplicationAccessPolicy",
+    "CredentialKind",
+    "CredentialRecord",
     "DecidingRule",
     "EffectiveAccess",
+    "GraphUser",
     "GroupMembership",
     "MailboxPermissions",
     "PlanEffect",
@@ -71,6 +87,8 @@ __all__ = [
     "RbacGrant",
     "RbacScopeType",
     "Recipient",
+    "ServicePrincipal",
+    "TenantSnapshot",
     "UnknownRecipient",
     "Verdict",
     "VerdictChange",
@@ -78,6 +96,7 @@ __all__ = [
     "effective_send_access",
     "equivalent_policy",
     "evaluate_access_policy",
+    "evaluate_audit",
     "mailbox_permissions",
     "membership_path",
     "plan_effect",

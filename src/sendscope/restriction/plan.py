@@ -53,7 +53,8 @@ NOTHING_WRITTEN = "Nothing was written."
 PROPAGATION_NOTE = (
     "Test-ApplicationAccessPolicy sees the change at once, but Microsoft Graph can take up to "
     "an hour (sometimes longer) to enforce it: until then the app still reaches every mailbox "
-    "it reached before. A real send proves it (sendscope verify, coming)."
+    "it reached before. A real send proves it: sendscope verify --allowed ADDRESS --denied "
+    "ADDRESS (docs/verify.md)."
 )
 
 # Recipients that can sit in a mail-enabled security group and count for a policy scope:

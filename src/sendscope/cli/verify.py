@@ -1,0 +1,232 @@
+"""``sendscope verify``: prove an app's restriction is effective — configured, tested, sent.
+
+Imports stay light here: the use case, rich and the HTTP stack load inside the command.
+Output: a live display while it polls (plain lines when stdout is not a terminal), then the
+report; with ``--json`` one document at the end, ``schema_version`` 1 (docs/verify.md).
+Exit codes: 0 effective, 3 not effective by the deadline or misconfigured, 2 bad input,
+4 authentication failed, 6 cannot tell. ``VerifyDisplay``, ``render_report`` and
+``document`` are reused by ``sendscope demo``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from contextlib import nullcontext
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from .admin_options import (
+    AdminCertificateOpt,
+    AdminClientIdOpt,
+    AdminClientSecretFileOpt,
+    admin_options,
+)
+from .options import (
+    CertificateOpt,
+    ClientIdOpt,
+    ClientSecretFileOpt,
+    CloudOpt,
+    EmulatorOpt,
+    JsonOpt,
+    ProfileOpt,
+    TenantOpt,
+    connection_options,
+)
+from .verify_output import SCHEMA_VERSION, VerifyDisplay, document, render_report
+
+if TYPE_CHECKING:
+    from ..admin import AdminOptions, AdminSession
+    from ..mail import Mailer
+    from ..verify import VerifyPlan, VerifyReport
+
+__all__ = ["SCHEMA_VERSION", "VerifyDisplay", "document", "render_report", "verify"]
+_WHAT = "Verification"
+
+AppOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--app",
+        rich_help_panel=_WHAT,
+        metavar="APPID",
+        show_default=False,
+        help="The app's Application (client) ID (default: the app whose credentials send).",
+    ),
+]
+AllowedOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--allowed",
+        rich_help_panel=_WHAT,
+        metavar="ADDRESS",
+        show_default=False,
+        help="A mailbox the app may send as; repeat for more.",
+    ),
+]
+DeniedOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--denied",
+        rich_help_panel=_WHAT,
+        metavar="ADDRESS",
+        show_default=False,
+        help="A mailbox the app must not send as; repeat for more.",
+    ),
+]
+GroupOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--group",
+        rich_help_panel=_WHAT,
+        metavar="ADDRESS",
+        show_default=False,
+        help="The scope group a policy of the app must name.",
+    ),
+]
+ToOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--to",
+        rich_help_panel=_WHAT,
+        metavar="ADDRESS",
+        show_default=False,
+        help="Where verification mails go (default: the first --allowed address).",
+    ),
+]
+TimeoutOpt = Annotated[
+    str,
+    typer.Option(
+        "--timeout",
+        rich_help_panel=_WHAT,
+        metavar="DURATION",
+        help="Give up after this long (3h, 45m, 1h30m; 0 checks once).",
+    ),
+]
+IntervalOpt = Annotated[
+    str,
+    typer.Option(
+        "--interval", rich_help_panel=_WHAT, metavar="DURATION", help="Time between tries."
+    ),
+]
+NoAdminOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-admin",
+        rich_help_panel=_WHAT,
+        help="Use no admin identity: check only the effective rung (real sends).",
+    ),
+]
+
+
+def verify(
+    allowed: AllowedOpt = None,
+    denied: DeniedOpt = None,
+    app_id: AppOpt = None,
+    group: GroupOpt = None,
+    to: ToOpt = None,
+    timeout: TimeoutOpt = "3h",
+    interval: IntervalOpt = "5m",
+    no_admin: NoAdminOpt = False,
+    as_json: JsonOpt = False,
+    cloud: CloudOpt = None,
+    emulator: EmulatorOpt = None,
+    tenant: TenantOpt = None,
+    client_id: ClientIdOpt = None,
+    client_secret_file: ClientSecretFileOpt = None,
+    certificate: CertificateOpt = None,
+    profile: ProfileOpt = None,
+    admin_client_id: AdminClientIdOpt = None,
+    admin_client_secret_file: AdminClientSecretFileOpt = None,
+    admin_certificate: AdminCertificateOpt = None,
+) -> None:
+    """Prove which mailboxes an app can send as: configured, tested, then real sends."""
+    from ..mail import Mailer
+    from ..verify import plan_verification, sending_app_id
+
+    plan = plan_verification(
+        allowed=allowed or [],
+        denied=denied or [],
+        to=to,
+        app_id=app_id,
+        group=group,
+        timeout=timeout,
+        interval=interval,
+    )
+    options = connection_options(
+        cloud, emulator, tenant, client_id, client_secret_file, certificate, profile
+    )
+    admin_opts = admin_options(
+        cloud,
+        emulator,
+        tenant,
+        profile,
+        admin_client_id,
+        admin_client_secret_file,
+        admin_certificate,
+    )
+    prompt = _hidden_prompt if sys.stdin.isatty() else None
+    with Mailer.connect(options, prompt=prompt) as app:
+        app_ref = sending_app_id(plan, app)  # before any request: a wrong --app costs nothing
+        admin = None if no_admin else _admin(admin_opts, _explicit_admin(admin_opts))
+        with admin if admin is not None else nullcontext():
+            report = _run(plan, app, admin, app_ref, as_json)
+    _finish(report, app.session.connection.identity.tenant, as_json)
+
+
+def _run(
+    plan: VerifyPlan, app: Mailer, admin: AdminSession | None, app_ref: str, as_json: bool
+) -> VerifyReport:
+    """The rounds, with a live display on a terminal, plain lines otherwise, none for JSON."""
+    from rich.console import Console
+
+    from ..verify import run_verification
+
+    if as_json:
+        return run_verification(plan, app, admin)
+    console = Console(highlight=False)
+    with VerifyDisplay(console, plan, app_ref, live=console.is_terminal) as display:
+        return run_verification(plan, app, admin, observer=display)
+
+
+def _finish(report: VerifyReport, tenant: str, as_json: bool) -> None:
+    from ..errors import CheckFailed, OutcomeUnknown
+    from ..verify import Outcome
+
+    if as_json:
+        typer.echo(json.dumps(document(report, tenant), indent=2, ensure_ascii=False))
+    else:
+        from rich.console import Console
+
+        render_report(report, Console(highlight=False))
+    if report.outcome is Outcome.CANNOT_TELL:
+        raise OutcomeUnknown(report.summary)
+    if report.outcome is not Outcome.EFFECTIVE:
+        raise CheckFailed(report.summary)
+
+
+def _explicit_admin(options: AdminOptions) -> bool:
+    given = (options.admin_client_id, options.admin_client_secret_file, options.admin_certificate)
+    env = ("SENDSCOPE_ADMIN_CLIENT_ID", "SENDSCOPE_ADMIN_CLIENT_SECRET")
+    return any(given) or any(os.environ.get(name, "").strip() for name in env)
+
+
+def _admin(options: AdminOptions, explicit: bool) -> AdminSession | None:
+    """The admin session; None (configured and tested not checked) when there is no admin
+    identity at all and none was asked for."""
+    from ..admin import AdminSession, resolve_admin
+    from ..auth.admin_tokens import NOT_SIGNED_IN
+    from ..errors import UsageError
+
+    try:
+        connection = resolve_admin(options, prompt=_hidden_prompt if sys.stdin.isatty() else None)
+    except UsageError as exc:
+        if explicit or exc.message != NOT_SIGNED_IN:
+            raise
+        return None
+    return AdminSession(connection)
+
+
+def _hidden_prompt(text: str) -> str:
+    return str(typer.prompt(text, hide_input=True, default="", show_default=False, err=True))
