@@ -91,8 +91,9 @@ class Finding:
 class PermissionReach:
     """How many mailboxes one mailbox permission of an app really reaches, and why.
 
-    ``mailboxes`` lists the reached addresses when the reach is restricted (fewer than
-    ``total``); it is empty when the permission reaches every mailbox, or none.
+    ``mailboxes`` lists the reached addresses when a RestrictAccess policy confines the app;
+    it is empty otherwise (every mailbox, none, or every mailbox but those DenyAccess
+    policies name).
     """
 
     permission: str
