@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -36,14 +37,6 @@ pytestmark = pytest.mark.server
 
 DOMAIN = "contoso.onmicrosoft.com"
 NOREPLY, CEO = f"noreply@{DOMAIN}", f"ceo@{DOMAIN}"
-WIRED = """
-import importlib
-m = importlib.import_module("sendscope.cli.app")
-from sendscope.cli import verify
-if "verify" not in {c.name for c in m.app.registered_commands}:
-    m.app.command("verify")(verify.verify)
-m.main()
-"""
 
 
 class Run:
@@ -54,18 +47,11 @@ class Run:
         self.outputs: list[str] = []
 
     def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SENDSCOPE_")}
-        env.update(
-            SENDSCOPE_EMULATOR=str(self.emu.data_dir),
-            SENDSCOPE_DATA_DIR=str(self.emu.data_dir),
-            SENDSCOPE_CONFIG_DIR=str(self.emu.data_dir),
-            COLUMNS="100",
-        )
         done = subprocess.run(
-            [sys.executable, "-c", WIRED, *args],
+            [sys.executable, "-m", "sendscope", *args],
             capture_output=True,
             text=True,
-            env=env,
+            env=self.env(),
             stdin=subprocess.DEVNULL,
             timeout=120,
             check=False,
@@ -76,6 +62,16 @@ class Run:
     @property
     def app(self) -> str:
         return str(self.emu.info["tenants"][0]["apps"][0]["client_id"])
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SENDSCOPE_")}
+        env.update(
+            SENDSCOPE_EMULATOR=str(self.emu.data_dir),
+            SENDSCOPE_DATA_DIR=str(self.emu.data_dir),
+            SENDSCOPE_CONFIG_DIR=str(self.emu.data_dir),
+            COLUMNS="100",
+        )
+        return env
 
     def verify(self, *extra: str) -> subprocess.CompletedProcess[str]:
         return self("verify", "--allowed", NOREPLY, "--denied", CEO, "--timeout", "0", *extra)
@@ -158,7 +154,7 @@ def test_text_output(restricted: Run) -> None:
     done = restricted.verify()
     assert done.returncode == 3
     assert "round 1 (" in done.stdout  # not a terminal: plain lines, one per round
-    assert f"{CEO} not effective yet" in done.stdout
+    assert f"{CEO} not effective yet" in " ".join(done.stdout.split())  # wrapped at 80
     assert "Configured: held — 1 access policy names app" in done.stdout
     assert "Not effective yet: Exchange's test already says Denied, but a send as it was" in (
         " ".join(done.stdout.split())
@@ -214,7 +210,7 @@ def test_without_admin_only_effective(restricted: Run) -> None:
     assert doc["admin_checked"] is False
     assert doc["configured"]["state"] == "not_checked"
     assert {a["tested"]["state"] for a in doc["addresses"]} == {"not_checked"}
-    assert "Configured and tested were not checked: no admin identity." in doc["summary"]
+    assert "Configured and tested were not checked: no admin identity was used." in doc["summary"]
 
 
 def test_to_a_denied_address_is_refused_before_sending(restricted: Run) -> None:
@@ -267,3 +263,24 @@ def test_one_run_waits_through_propagation(
     assert rounds[0].addresses[1].state is AddressState.NOT_EFFECTIVE_YET
     assert report.rounds == 5  # 0, 15, 30, 45 min: not yet; 60 min: refused
     assert [r.next_try is None for r in rounds] == [False] * 4 + [True]
+
+
+def test_ctrl_c_is_exit_130_never_a_verdict(restricted: Run) -> None:
+    """Interrupted while it waits for the next round: 130 and "aborted", not 0 ("held")."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sendscope", "verify", "--allowed", NOREPLY, "--denied", CEO],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=restricted.env(),
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:  # the first round is over: verify now sleeps 5 minutes
+        if line.startswith("round 1 ("):
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "aborted" in err
+    assert "Effective:" not in out

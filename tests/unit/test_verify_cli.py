@@ -181,7 +181,8 @@ def test_report_and_document() -> None:
             "status": 403,
             "code": "ErrorAccessDenied",
             "error": "AccessPolicyDenied",
-            "message": "refused by the policy",
+            "message": "Graph said: 403 ErrorAccessDenied: Access to OData is disabled: [RAOP] : "
+            "Blocked by tenant configured AppOnly AccessPolicy settings. (request-id req-1)",
             "request_id": "req-1",
             "round": 3,
             "at_seconds": 600.0,

@@ -72,8 +72,14 @@ def test_interval_longer_than_timeout() -> None:
     assert message.startswith("--interval 10m is longer than --timeout 5m")
 
 
+def test_sub_second_interval_is_refused() -> None:
+    assert usage(timeout="5m", interval="100ms") == (
+        "--interval 100ms is too short: every round sends real mail; give at least 1s"
+    )
+
+
 def test_zero_interval_with_a_timeout() -> None:
-    assert usage(timeout="5m", interval="0").startswith("--interval 0s would send without pause")
+    assert usage(timeout="5m", interval="0").startswith("--interval 0s is too short")
 
 
 def test_timeout_zero_is_one_check() -> None:

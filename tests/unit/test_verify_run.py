@@ -254,6 +254,22 @@ def test_deadline_passes_not_effective() -> None:
     )
 
 
+def test_the_round_at_the_deadline_happens_though_sends_take_time() -> None:
+    clock = FakeClock()
+    app = FakeApp(clock, blocked={CEO}, effective_at=clock.t + 10 * HOUR, send_cost=0.3)
+    report = verify(app, restricted(), timeout="20m", interval="5m")
+    assert report.rounds == 5  # the fifth at 20m and a little: each round's sends take time
+    assert report.deadline_passed
+
+
+def test_timeout_equal_to_interval_is_two_tries() -> None:
+    clock = FakeClock()
+    app = FakeApp(clock, blocked={CEO}, effective_at=clock.t + 10 * HOUR, send_cost=0.3)
+    report = verify(app, restricted(), timeout="5m", interval="5m")
+    assert report.rounds == 2 and report.deadline_passed
+    assert report.elapsed >= 300
+
+
 def test_timeout_zero_is_one_round() -> None:
     clock = FakeClock()
     app = FakeApp(clock, blocked={CEO}, effective_at=clock.t + HOUR)
@@ -319,6 +335,21 @@ def test_allowed_address_tested_denied_is_not_in_scope() -> None:
     assert cfo.sentence.startswith("Misconfigured: not in scope — Exchange's test says Denied")
     assert f"{CFO} is outside every RestrictAccess policy for app {APP}" in cfo.sentence
     assert [p.label for p in cfo.test.outside] == ['RestrictAccess on "Senders"']
+    assert cfo.sentence.endswith(
+        f"Put it in the scope: sendscope restrict --app {APP} --group senders@{D} --member {CFO}"
+    )
+
+
+def test_allowed_address_a_deny_policy_covers_names_it_and_the_remedy() -> None:
+    deny = _policy("allstaff", right="DenyAccess")
+    admin = FakeAdmin(FakeExchange([_policy("senders"), deny], {}))
+    report = verify(FakeApp(FakeClock(), blocked={CEO, NOREPLY}), admin)
+    noreply = by_address(report)[NOREPLY]
+    assert report.outcome is Outcome.MISCONFIGURED
+    assert noreply.sentence.startswith("Misconfigured: DenyAccess on")
+    assert "keeps the app away — Exchange's test says Denied" in noreply.sentence
+    assert noreply.sentence.count("not in scope") == 0
+    assert f"remove the policy (Identity {deny['Identity']})" in noreply.sentence
 
 
 def test_no_policy_for_the_app_is_misconfigured() -> None:
@@ -356,6 +387,8 @@ def test_refusal_that_is_not_the_policy_is_misconfigured() -> None:
     assert noreply.sentence.startswith(
         "Misconfigured: a send as it was refused, and not by an access policy"
     )
+    assert "Graph said: 403 ErrorAccessDenied: x" in noreply.sentence
+    assert "--from" not in noreply.sentence  # send's advice is not verify's
 
 
 # -- cannot tell ----------------------------------------------------------------------------
@@ -413,7 +446,7 @@ def test_without_admin_only_the_effective_rung() -> None:
     ceo = by_address(report)[CEO]
     assert ceo.tested is RungState.NOT_CHECKED and ceo.state is AddressState.NOT_EFFECTIVE_YET
     assert "Without an admin identity sendscope cannot tell propagation" in ceo.sentence
-    assert report.summary.endswith("Configured and tested were not checked: no admin identity.")
+    assert report.summary.endswith("Configured and tested were not checked: no admin identity was used.")
     fine = verify(FakeApp(FakeClock(), blocked={CEO}), None)
     assert fine.outcome is Outcome.EFFECTIVE
 

@@ -60,7 +60,9 @@ def root(
 def main() -> None:
     """Console entry point: expected failures become one sentence and their exit code."""
     try:
-        app(standalone_mode=False)
+        # Outside standalone mode click returns the code of an Exit instead of exiting — and
+        # Ctrl-C arrives that way too, as 130.
+        code = app(standalone_mode=False)
     except SendscopeError as exc:
         from rich.markup import escape  # messages quote Microsoft, e.g. "[RAOP]"
 
@@ -71,7 +73,7 @@ def main() -> None:
         sys.exit(code)
     except typer.Abort:
         _stderr().print("aborted")
-        sys.exit(130)
+        sys.exit(_INTERRUPTED)
     except Exception as exc:
         # typer ships its own copy of click: usage errors come as its ClickException.
         from typer._click.exceptions import ClickException
@@ -80,6 +82,13 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    if isinstance(code, int) and code:
+        if code == _INTERRUPTED:
+            _stderr().print("aborted")
+        sys.exit(code)
+
+
+_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
 
 
 def _stderr() -> Console:

@@ -174,14 +174,15 @@ def _verify(
     from .verify_output import VerifyDisplay, render_report
 
     allowed, denied = tenant.address("noreply"), tenant.address("ceo")
+    group = tenant.address(GROUP_LOCAL)
     plan = plan_verification(
         allowed=[allowed],
         denied=[denied],
-        group=tenant.address(GROUP_LOCAL),
+        group=group,
         timeout=VERIFY_TIMEOUT,
         interval=VERIFY_INTERVAL,
     )
-    command = f"sendscope verify --allowed {allowed} --denied {denied}"
+    command = f"sendscope verify --allowed {allowed} --denied {denied} --group {group}"
     show.step(4, "verify", "real sends until Graph enforces it", command)
     show.note(
         f"A round every {VERIFY_INTERVAL} of emulator time; the demo moves the emulator's "

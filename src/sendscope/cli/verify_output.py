@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.live import Live
-    from rich.table import Table
 
     from ..verify import (
         AddressCheck,
@@ -86,7 +85,7 @@ class VerifyDisplay:
         if self._live is not None:
             self._live.refresh()
         else:
-            self.console.print(round_line(report), soft_wrap=True)
+            self.console.print(round_line(report))
 
     def __rich__(self) -> RenderableType:
         from rich.console import Group
@@ -96,7 +95,9 @@ class VerifyDisplay:
             return Text(f"elapsed {_duration(time.monotonic() - self._opened)} · first round…")
         since = time.monotonic() - self._received
         status = _status(self.last, since)
-        return Group(Text(status, style="dim"), _state_table(self.last.addresses))
+        return Group(
+            Text(status, style="dim"), _state_table(self.last.addresses, self.console.width)
+        )
 
     def _heading(self) -> str:
         p = self.plan
@@ -126,27 +127,57 @@ def round_line(report: RoundReport) -> str:
     return f"round {report.round} ({_duration(report.elapsed)}): {states}{then}"
 
 
-def _state_table(checks: tuple[AddressCheck, ...]) -> Table:
-    from rich.markup import escape
+def _state_table(checks: tuple[AddressCheck, ...], width: int = 80) -> RenderableType:
+    """A table when it fits ``width``; else one two-line entry per address (long addresses
+    in 80 columns), so no cell is ever folded into unreadable pieces."""
     from rich.table import Table
+    from rich.text import Text
 
+    rows = [_row_cells(c) for c in checks]
+    widths = [
+        max([len(header), *(len(Text.from_markup(r[i]).plain) for r in rows)])
+        for i, header in enumerate(_HEADERS)
+    ]
+    if sum(widths) + 2 * (len(widths) - 1) > width:
+        return Text.from_markup("\n".join(_entry(cells) for cells in rows))
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
-    # Addresses and states stay whole; the other columns fold to fit 80 columns.
-    table.add_column("Address", no_wrap=True)
-    for name in ("Should", "Tested", "Last send"):
-        table.add_column(name, overflow="fold")
-    table.add_column("State", no_wrap=True)
-    for c in checks:
-        tested = c.test.verdict if c.test and c.test.verdict else c.tested.value.replace("_", " ")
-        colour = _COLOURS[c.state.value]
-        table.add_row(
-            escape(c.address),
-            "send" if c.role.value == "allowed" else "refuse",
-            escape(tested),
-            escape(_short(c.send)),
-            f"[{colour}]{c.state.words}[/]",
-        )
+    for name in _HEADERS:
+        table.add_column(name, no_wrap=True)
+    for cells in rows:
+        table.add_row(*cells)
     return table
+
+
+_HEADERS = ("Address", "Should", "Tested", "Last send", "State")
+
+
+def _row_cells(c: AddressCheck) -> tuple[str, str, str, str, str]:
+    from rich.markup import escape
+
+    colour = _COLOURS[c.state.value]
+    return (
+        escape(c.address),
+        "send" if c.role.value == "allowed" else "refuse",
+        escape(_tested(c)),
+        escape(_short(c.send)),
+        f"[{colour}]{c.state.words}[/]",
+    )
+
+
+def _entry(cells: tuple[str, str, str, str, str]) -> str:
+    address, should, tested, last, state = cells
+    return f"{address} — should {should}\n    tested {tested} · last send {last} · {state}"
+
+
+def _tested(c: AddressCheck) -> str:
+    """Exchange's verdict, or why there is none."""
+    if c.test is not None and c.test.verdict:
+        return c.test.verdict
+    if c.test is not None and c.test.unknown:
+        return "no answer"
+    if c.test is not None:
+        return "not found"
+    return "not checked"
 
 
 def _short(send: SendEvidence | None) -> str:
@@ -170,7 +201,7 @@ def render_report(report: VerifyReport, console: Console) -> None:
     console.print(f"[bold]Configured:[/] {escape(_configured_words(report.configured))}")
     for policy in report.configured.policies:
         console.print(f"  {escape(policy.label)} → {escape(policy.scope)}")
-    console.print(_state_table(report.addresses))
+    console.print(_state_table(report.addresses, console.width))
     for check in report.addresses:
         if check.state.value != "effective":
             console.print(f"  {escape(check.address)}: {escape(check.sentence)}")

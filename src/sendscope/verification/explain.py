@@ -34,10 +34,13 @@ def address_sentence(
     tested: RungState,
     test: TestEvidence | None,
     send: SendEvidence | None,
+    *,
+    address: str = "ADDRESS",
+    app_id: str = "APPID",
 ) -> str:
-    """What the display and the report say about one address."""
+    """What the display and the report say about one address, and what to do about it."""
     if state is AddressState.MISCONFIGURED:
-        return _misconfigured(role, tested, test, send)
+        return _misconfigured(role, tested, test, send, address, app_id)
     if state is AddressState.CANNOT_TELL:
         why = (test.unknown if test and test.unknown else "") or (send.message if send else "")
         return f"Could not tell this round: {why}"
@@ -68,22 +71,38 @@ def _not_yet(role: Role, tested: RungState, send: SendEvidence | None) -> str:
 
 
 def _misconfigured(
-    role: Role, tested: RungState, test: TestEvidence | None, send: SendEvidence | None
+    role: Role,
+    tested: RungState,
+    test: TestEvidence | None,
+    send: SendEvidence | None,
+    address: str,
+    app_id: str,
 ) -> str:
-    sent = f" A send as it was {send_words(send)}." if send is not None else ""
     if test is not None and tested is RungState.MISCONFIGURED:
-        return _test_says(role, test) + sent
+        return _test_says(role, test) + _sent(send) + _add_to_scope(role, test, address, app_id)
     if send is not None and send.kind is SendKind.OTHER_REFUSAL:
         return (
             f"Misconfigured: a send as it was refused, and not by an access policy — waiting "
             f"will not change that. {send.message}"
         )
-    return f"Misconfigured:{sent}"
+    return f"Misconfigured:{_sent(send)}"
+
+
+def _sent(send: SendEvidence | None) -> str:
+    """The send of this round; a refusal that is not the policy's is quoted whole."""
+    if send is None:
+        return ""
+    if send.kind is SendKind.OTHER_REFUSAL:
+        return f" A send as it was refused, and not by an access policy: {send.message}"
+    return f" A send as it was {send_words(send)}."
 
 
 def _test_says(role: Role, test: TestEvidence) -> str:
     if test.verdict is None:
-        return f"Misconfigured: Exchange has no such mailbox ({test.reason})."
+        return (
+            f"Misconfigured: Exchange has no such mailbox ({test.reason}). Check the address: "
+            "verify sends as user and shared mailboxes of this tenant."
+        )
     deciding = test.deciding
     if role is Role.DENIED:
         if deciding is None:
@@ -93,5 +112,23 @@ def _test_says(role: Role, test: TestEvidence) -> str:
             f"Granted. {test.reason} Take the mailbox out of that policy's scope, or remove "
             f"the policy (Identity {deciding.identity})."
         )
+    if deciding is not None and deciding.access_right == "DenyAccess":
+        return (
+            f"Misconfigured: {deciding.sentence} keeps the app away — Exchange's test says "
+            f"Denied. {test.reason} Take the mailbox out of that policy's scope, or remove the "
+            f"policy (Identity {deciding.identity})."
+        )
     because = f" because of {deciding.sentence}" if deciding is not None else ""
     return f"Misconfigured: not in scope — Exchange's test says Denied{because}. {test.reason}"
+
+
+def _add_to_scope(role: Role, test: TestEvidence, address: str, app_id: str) -> str:
+    """For an allowed address outside the app's RestrictAccess scopes: the command that
+    puts it in (the first scope's group)."""
+    scopes = [p.scope for p in test.outside if p.access_right == "RestrictAccess" and p.scope]
+    if role is not Role.ALLOWED or not scopes:
+        return ""
+    return (
+        f" Put it in the scope: sendscope restrict --app {app_id} --group {scopes[0]} "
+        f"--member {address}"
+    )

@@ -166,6 +166,10 @@ def _recipient(to: str | None, allowed: tuple[str, ...], denied: tuple[str, ...]
     return recipient
 
 
+# A verification sends real mail as every unproven address each round: never more often.
+MIN_INTERVAL = 1.0
+
+
 def _timing(timeout: str | float, interval: str | float) -> tuple[float, float]:
     wait = timeout if isinstance(timeout, float | int) else parse_duration(timeout, "--timeout")
     every = (
@@ -173,9 +177,10 @@ def _timing(timeout: str | float, interval: str | float) -> tuple[float, float]:
     )
     if wait < 0 or every < 0:
         raise UsageError("--timeout and --interval cannot be negative")
-    if wait > 0 and every <= 0:
+    if wait > 0 and every < MIN_INTERVAL:
         raise UsageError(
-            f"--interval {format_duration(every)} would send without pause: give at least 1s"
+            f"--interval {format_duration(every)} is too short: every round sends real mail; "
+            "give at least 1s"
         )
     if every > wait > 0:
         raise UsageError(

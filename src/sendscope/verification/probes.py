@@ -187,7 +187,10 @@ def send_probe(
 
 
 def _refused(kind: SendKind, exc: SendscopeError, round_no: int, at: float) -> SendEvidence:
+    # A refusal in Graph's own words: the exception's sentence is written for `sendscope
+    # send` (its advice names send's options). No clear answer keeps sendscope's sentence.
     failure = exc.failure
+    quoted = failure is not None and kind is not SendKind.UNKNOWN
     return SendEvidence(
         kind,
         round_no,
@@ -195,7 +198,7 @@ def _refused(kind: SendKind, exc: SendscopeError, round_no: int, at: float) -> S
         failure.status if failure else None,
         failure.code if failure else "",
         type(exc).__name__,
-        exc.message,
+        f"Graph said: {failure.quote()}" if quoted and failure else exc.message,
         failure.request_id if failure else "",
     )
 

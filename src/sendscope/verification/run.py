@@ -35,7 +35,9 @@ __all__ = ["AdminClients", "Observer", "VerifyClock", "run_rounds"]
 
 Observer = Callable[[RoundReport], None]
 NOT_CHECKED = ConfiguredCheck(
-    RungState.NOT_CHECKED, (), "not checked: no admin identity (sendscope login, or an admin app)"
+    RungState.NOT_CHECKED,
+    (),
+    "no admin identity was used (--no-admin, or none found: sendscope login, or an admin app)",
 )
 
 
@@ -103,9 +105,9 @@ class _Verification:
             round_no += 1
             began = self.elapsed()
             sent = self.round(round_no)
-            checks = _checks(self.plan, self.ledger)
+            checks = _checks(self.plan, self.ledger, self.app_id)
             next_try = self.next_try(began)
-            passed = next_try > self.plan.timeout
+            passed = self.plan.timeout <= 0 or round_no * self.plan.interval > self.plan.timeout
             states = [c.state for c in checks]
             result = outcome(self.ledger.configured, states, deadline_passed=passed)
             self.observe(round_no, None if result else next_try, checks, sent)
@@ -135,7 +137,9 @@ class _Verification:
 
     def next_try(self, began: float) -> float:
         """One interval after this round began and after its last send (so no address is
-        sent as twice within an interval, even when a round overruns)."""
+        sent as twice within an interval, even when a round overruns). Whether there is a
+        next round at all goes by the schedule (round n at (n - 1) × interval, while within
+        the timeout), not by this time, which a round's own sends push a little later."""
         if self.plan.timeout <= 0:
             return float("inf")
         return max(began, *self.ledger.last_sent.values()) + self.plan.interval
@@ -177,16 +181,16 @@ def _proven(ledger: _Ledger, address: str, role: Role) -> bool:
     return effective_state(role, ledger.sends.get(address), tested) is RungState.HELD
 
 
-def _checks(plan: VerifyPlan, ledger: _Ledger) -> tuple[AddressCheck, ...]:
-    return tuple(_check(address, role, ledger) for address, role in plan.addresses)
+def _checks(plan: VerifyPlan, ledger: _Ledger, app_id: str) -> tuple[AddressCheck, ...]:
+    return tuple(_check(address, role, ledger, app_id) for address, role in plan.addresses)
 
 
-def _check(address: str, role: Role, ledger: _Ledger) -> AddressCheck:
+def _check(address: str, role: Role, ledger: _Ledger, app_id: str) -> AddressCheck:
     test, send = ledger.tests.get(address), ledger.sends.get(address)
     tested = tested_state(role, test)
     effective = effective_state(role, send, tested)
     state = address_state(tested, effective)
-    sentence = address_sentence(role, state, tested, test, send)
+    sentence = address_sentence(role, state, tested, test, send, address=address, app_id=app_id)
     return AddressCheck(
         address, role, state, tested, effective, sentence, test, send, ledger.counts.get(address, 0)
     )
@@ -210,7 +214,9 @@ def _summary(
     held = sum(c.state is AddressState.EFFECTIVE for c in checks)
     took = f"{rounds} round{'s' if rounds != 1 else ''} in {format_duration(elapsed)}"
     tally = f"{held} of {len(checks)} addresses effective ({took})"
-    unchecked = "" if admin else " Configured and tested were not checked: no admin identity."
+    unchecked = (
+        "" if admin else " Configured and tested were not checked: no admin identity was used."
+    )
     if result is Outcome.EFFECTIVE:
         return f"Effective: the restriction holds in Graph — {tally}.{unchecked}"
     if result is Outcome.MISCONFIGURED:
