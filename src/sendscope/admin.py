@@ -111,16 +111,18 @@ def resolve_admin(
     client_id = client_id or profile.admin_client_id
     if client_id or _has_app_credential(options, env):
         identity = _admin_app(options, profile, env, row, client_id, tenant, prompt)
-        return AdminConnection(cloud, identity.tenant, identity, None, ca_file, _domain(row))
+        domain = _domain(row, identity.tenant)
+        return AdminConnection(cloud, identity.tenant, identity, None, ca_file, domain)
     login = _login_for(cloud, tenant, logins)
     if login is not None:
-        return AdminConnection(cloud, tenant or login.tenant, None, login, ca_file, _domain(row))
+        where = tenant or login.tenant
+        return AdminConnection(cloud, where, None, login, ca_file, _domain(row, where))
     admin = row.get("admin") if row else None
     if admin and tenant:
         emu = AppIdentity(
             tenant, str(admin["client_id"]), ClientSecret(Secret(admin["client_secret"]))
         )
-        return AdminConnection(cloud, tenant, emu, None, ca_file, _domain(row))
+        return AdminConnection(cloud, tenant, emu, None, ca_file, _domain(row, tenant))
     from .auth.admin_tokens import NOT_SIGNED_IN
 
     raise UsageError(NOT_SIGNED_IN)
@@ -162,8 +164,23 @@ def _cloud(name: str | None) -> Cloud:
         raise UsageError(f"--cloud {exc.args[0]}") from None
 
 
-def _domain(row: dict[str, Any] | None) -> str | None:
-    return str(row["domain"]) if row and row.get("domain") else None
+def _domain(row: dict[str, Any] | None, tenant: str | None) -> str | None:
+    """The tenant's domain: its emulator.json row's, only when that row IS the tenant.
+
+    EmulatorInfo.tenant() falls back to the first tenant for one emulator.json does not
+    list (created later through the control plane): its domain would be another tenant's.
+    Otherwise a tenant given by domain name is its own answer; for a tenant id, None lets
+    the snapshot take the mailboxes' most common domain.
+    """
+    if row and row.get("domain") and _is_row_of(row, tenant):
+        return str(row["domain"])
+    return tenant.lower() if tenant and "." in tenant else None
+
+
+def _is_row_of(row: dict[str, Any], tenant: str | None) -> bool:
+    if tenant is None:
+        return True
+    return tenant.casefold() in (str(row.get("id", "")).casefold(), str(row["domain"]).casefold())
 
 
 def _has_app_credential(options: AdminOptions, env: Mapping[str, str]) -> bool:

@@ -102,8 +102,7 @@ _EXCHANGE_READ_ROLES = frozenset(
 )
 _GLOBAL_READER_HOW = (
     "the Global Reader directory role (least privileged; Exchange Administrator works too): "
-    "Entra admin center > Roles and administrators > Global Reader > Add assignments > the "
-    "admin app"
+    "Entra admin center > Roles and administrators > Global Reader > Add assignments > {who}"
 )
 
 
@@ -129,8 +128,19 @@ def missing_read_permissions(
     elif "Exchange.ManageAsApp" not in set(exchange_claims.get("roles") or ()):
         missing.append(_line(_MANAGE_AS_APP))
     if not _EXCHANGE_READ_ROLES & {str(w).lower() for w in exchange_claims.get("wids") or ()}:
-        missing.append(f"an Exchange reader role (to run Get-* cmdlets): {_GLOBAL_READER_HOW}")
+        how = _GLOBAL_READER_HOW.format(who=_assignee(exchange_claims))
+        missing.append(f"an Exchange reader role (to run Get-* cmdlets): {how}")
     return tuple(missing)
+
+
+def _assignee(claims: Mapping[str, Any]) -> str:
+    """Who gets the role: the signed-in admin by UPN for a delegated token, else the app."""
+    if "scp" not in claims:
+        return "the admin app"
+    for key in ("upn", "preferred_username", "unique_name"):
+        if claims.get(key):
+            return str(claims[key])
+    return "the signed-in admin"
 
 
 def _line(permission: ReadPermission) -> str:

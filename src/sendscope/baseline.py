@@ -69,7 +69,7 @@ class BaselineEntry:
         return (
             self.rule == rule
             and self.app_id.lower() == app_id
-            and (self.subject is None or self.subject == subject)
+            and (self.subject is None or self.subject.casefold() == subject.casefold())
         )
 
     def expired(self, today: date) -> bool:
@@ -78,7 +78,8 @@ class BaselineEntry:
 
     @property
     def label(self) -> str:
-        subject = f", subject {self.subject!r}" if self.subject else ""
+        # The subject as written (a policy identity holds backslashes: no repr doubling them).
+        subject = f', subject "{self.subject}"' if self.subject else ""
         return f"entry {self.number} (rule {self.rule}, app {self.app_id or '(none)'}{subject})"
 
 
@@ -93,7 +94,8 @@ class Baseline:
 def load_baseline(path: Path) -> Baseline:
     """Read and check the baseline at ``path`` (UsageError, exit 2, on any mistake)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: Windows editors (Notepad, PowerShell's Out-File) save a BOM.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise UsageError(f"The baseline file {path} does not exist.") from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -125,14 +127,19 @@ def _entries(document: object, source: str) -> list[Any]:
     unknown = sorted(set(document) - _TOP_KEYS)
     if unknown:
         raise UsageError(
-            f"The baseline file {source} has unknown key(s) {', '.join(map(repr, unknown))}; "
+            f"The baseline file {source} has unknown key(s) {_quoted(unknown)}; "
             'the document holds only "schema_version" and "accepted".'
         )
     version = document.get("schema_version")
     if version != SCHEMA_VERSION or isinstance(version, bool):
+        has = (
+            f"has schema_version {json.dumps(version)}"
+            if "schema_version" in document
+            else "has no schema_version"
+        )
         raise UsageError(
-            f"The baseline file {source} has schema_version {version!r}; this sendscope "
-            f"reads schema_version {SCHEMA_VERSION}."
+            f"The baseline file {source} {has}; this sendscope reads schema_version "
+            f"{SCHEMA_VERSION}."
         )
     accepted = document.get("accepted")
     if not isinstance(accepted, list):
@@ -160,12 +167,14 @@ def _check_keys(item: Mapping[str, object], where: str) -> None:
     unknown = sorted(set(item) - _KEYS)
     if unknown:
         allowed = ", ".join(sorted(_KEYS))
-        raise UsageError(
-            f"{where}: unknown key(s) {', '.join(map(repr, unknown))} (allowed: {allowed})."
-        )
+        raise UsageError(f"{where}: unknown key(s) {_quoted(unknown)} (allowed: {allowed}).")
     missing = [key for key in _REQUIRED if key not in item]
     if missing:
-        raise UsageError(f"{where}: missing {', '.join(map(repr, missing))}.{_why(missing)}")
+        raise UsageError(f"{where}: missing {_quoted(missing)}.{_why(missing)}")
+
+
+def _quoted(keys: Iterable[str]) -> str:
+    return ", ".join(json.dumps(k, ensure_ascii=False) for k in keys)
 
 
 def _why(missing: list[str]) -> str:
@@ -186,7 +195,8 @@ def _check_reason(reason: str, where: str) -> None:
         raise UsageError(f'{where}: "reason" is empty; say why this finding is acceptable.')
     if reason.strip().upper().startswith("TODO"):
         raise UsageError(
-            f'{where}: "reason" is still {reason.strip()!r}; replace it with why this '
+            f'{where}: "reason" is still {json.dumps(reason.strip(), ensure_ascii=False)}; '
+            "replace it with why this "
             "finding is acceptable (or delete the entry)."
         )
 
@@ -208,7 +218,8 @@ def _date(value: object, where: str) -> date | None:
 def _check_duplicates(entries: Iterable[BaselineEntry], source: str) -> None:
     seen: dict[tuple[str, str, str | None], int] = {}
     for entry in entries:
-        key = (entry.rule, entry.app_id.lower(), entry.subject)
+        subject = entry.subject.casefold() if entry.subject is not None else None
+        key = (entry.rule, entry.app_id.lower(), subject)
         if key in seen:
             raise UsageError(
                 f"The baseline file {source}, {entry.label}: the same finding as entry "

@@ -67,7 +67,8 @@ __all__ = [
 
 Progress = Callable[[str, int], None]
 """Called after each page: the collection's name and how many items were read from it so
-far. It may be called from worker threads."""
+far, across every request that reads it (the grants of both resources add up, never go
+back). It may be called from worker threads."""
 
 MAX_WORKERS = 4
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
@@ -110,6 +111,8 @@ class ReadStats:
 class _Reader:
     def __init__(self, session: AdminSession, stats: ReadStats, progress: Progress | None):
         self.session, self.stats, self.progress = session, stats, progress
+        self._read: dict[str, int] = {}
+        self._lock = threading.Lock()
 
     def graph(self, collection: str, path: str, select: str) -> list[dict[str, Any]]:
         params = {"$select": select, "$top": TOP}
@@ -127,14 +130,21 @@ class _Reader:
             for page in pages:
                 rows += page
                 self.stats.add(f"pages.{collection}")
-                if self.progress is not None:
-                    self.progress(collection, len(rows))
+                self._advance(collection, len(page))
         except PermissionMissing as exc:
             raise PermissionMissing(
                 f"the audit could not read {collection}: {exc.message}", failure=exc.failure
             ) from None
         self.stats.add(f"items.{collection}", len(rows))
         return rows
+
+    def _advance(self, collection: str, items: int) -> None:
+        # One count per collection for the whole read: appRoleAssignedTo is read once per
+        # resource (Graph, Exchange), possibly at once, and its count must only grow.
+        with self._lock:
+            self._read[collection] = total = self._read.get(collection, 0) + items
+            if self.progress is not None:
+                self.progress(collection, total)
 
     def resource(self, app_id: str) -> dict[str, Any] | None:
         path = f"servicePrincipals(appId='{quote(app_id)}')"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -21,7 +22,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from .connect_helpers import Emulator, Outcome, assert_no_secret, run_process, start_emulator
+from .connect_helpers import (
+    WIRED,
+    Emulator,
+    Outcome,
+    assert_no_secret,
+    run_process,
+    start_emulator,
+)
 
 pytestmark = pytest.mark.server
 
@@ -219,6 +227,60 @@ def test_write_baseline_starts_a_file_the_loader_refuses_until_edited(
     assert said.startswith(f'error: The baseline file {path}, entry 1: "reason" is still')
 
 
+def test_the_documented_baseline_example_accepts_what_it_says(
+    monkeypatch: pytest.MonkeyPatch, fresh: Emulator, tmp_path: Path
+) -> None:
+    # Problem 4: docs/audit.md accepts a client secret by its key id; it must match.
+    (key_id,) = _secret_key_ids(fresh, fresh.app["client_id"])
+    example = _documented_baseline(fresh, key_id)
+    path = tmp_path / "audit-baseline.json"
+    path.write_text(json.dumps(example), "utf-8")
+    outcome = run(monkeypatch, _audit(fresh, "--json", "--baseline", str(path)))
+    assert outcome.code == 0, outcome.output
+    document = outcome.json()
+    mailer = fresh.app["client_id"]
+    (secret,) = [
+        f for f in document["findings"] if f["rule"] == "client-secret" and f["app_id"] == mailer
+    ]
+    assert secret["subject"] == key_id
+    assert secret["accepted"]["reason"].startswith("Vendor app without certificate support")
+    assert not [n for n in document["notes"] if "matches no finding" in n]
+
+
+def _secret_key_ids(emu: Emulator, app_id: str) -> list[str]:
+    rows = emu.state.store.all(
+        "SELECT key_id FROM password_credentials WHERE application_id = "
+        "(SELECT id FROM applications WHERE app_id = ?)",
+        (app_id,),
+    )
+    return [str(row["key_id"]) for row in rows]
+
+
+def _documented_baseline(emu: Emulator, key_id: str) -> dict[str, Any]:
+    """The example of docs/audit.md, "Baseline", with this tenant's ids put in."""
+    text = Path(__file__).parents[2].joinpath("docs", "audit.md").read_text("utf-8")
+    start = text.index('{\n  "schema_version": 1,\n  "accepted"')
+    example: dict[str, Any] = json.loads(text[start : text.index("```", start)])
+    lift, secret = example["accepted"]
+    lift["app_id"] = emu.admin["client_id"]
+    secret["app_id"], secret["subject"] = emu.app["client_id"], key_id
+    return example
+
+
+def test_the_table_piped_into_head_exits_0_quietly(fresh: Emulator, tmp_path: Path) -> None:
+    # Problem 7: `sendscope audit | head` ended with exit 1 (click's broken-pipe handling).
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SENDSCOPE_")}
+    env["SENDSCOPE_DATA_DIR"] = str(tmp_path)
+    command = [sys.executable, "-c", WIRED, *_audit(fresh)]
+    with subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as process:
+        assert process.stdout is not None
+        process.stdout.close()  # the reader is gone before the first line is written
+        _, stderr = process.communicate(timeout=120)
+    assert (process.returncode, stderr.decode()) == (0, "")
+
+
 # -- refusals before anything is read -----------------------------------------------------
 
 
@@ -235,6 +297,11 @@ def test_bad_input_exits_2_before_any_request(
         f"written to {tmp_path / 'a'}; give each its own file.",
         ("--baseline", str(tmp_path / "none.json")): f"The baseline file "
         f"{tmp_path / 'none.json'} does not exist.",
+        ("--baseline", str(tmp_path / "b.json"), "--sarif", str(tmp_path / "b.json")): "--sarif "
+        f"{tmp_path / 'b.json'} would overwrite the baseline file {tmp_path / 'b.json'}; write "
+        "the report to another file.",
+        ("--write-baseline", "-"): "--write-baseline needs a file path, not -: a baseline is a "
+        "file kept with the audit (e.g. --write-baseline audit-baseline.json).",
     }
     for extra, message in cases.items():
         outcome = run(monkeypatch, ["audit", "--emulator", str(tmp_path / "no-emulator"), *extra])

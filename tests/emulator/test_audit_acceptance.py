@@ -14,6 +14,7 @@ from sendscope.emulator import EmulatorState, apply_fixture, seed_state
 from sendscope.emulator.seeds.tenants import ADMIN_APP, demo_fixture
 from sendscope.errors import PermissionMissing
 from sendscope.policy.findings import AuditResult, Severity
+from sendscope.snapshot import read_snapshot_with_stats
 from tests.conftest import _SIGNING_KEY
 from tests.emulator.audit_helpers import Bridge, admin_session
 from tests.unit.test_mailer_support import graph_error, on
@@ -189,6 +190,16 @@ def test_progress_is_reported_per_collection(bridge: Bridge) -> None:
         run_audit(session, progress=lambda name, count: seen.append((name, count)))
     assert ("mailboxes", 49) in seen
     assert {name for name, _ in seen} >= {"servicePrincipals", "appRoleAssignedTo", "users"}
+    # Problem 13: the grants of both resources add up under one name, never going back.
+    grants = [count for name, count in seen if name == "appRoleAssignedTo"]
+    assert len(grants) >= 2
+    assert grants == sorted(grants)
+    assert grants[-1] == result_grants(bridge)
+
+
+def result_grants(bridge: Bridge) -> int:
+    with admin_session(bridge, domain=DOMAIN) as session:
+        return read_snapshot_with_stats(session)[1]["items.appRoleAssignedTo"]
 
 
 def test_admin_fixture_still_holds_what_the_audit_reads() -> None:

@@ -81,7 +81,39 @@ def test_a_restrict_scope_holding_every_mailbox_is_still_high() -> None:
     assert "scopes of its RestrictAccess policies hold every mailbox" in (
         found["unrestricted-send"].detail
     )
-    assert "restricted-app" in found  # it is named by a RestrictAccess policy all the same
+    # Never both: a scope that leaves out no mailbox is no restriction (problem 1).
+    assert "restricted-app" not in found
+    assert [f.rule for f in audit(t).findings] == ["unrestricted-send"]
+
+
+def test_a_restrict_scope_of_everyone_plus_a_deny_is_high_not_info() -> None:
+    # Problem 2: RestrictAccess on every mailbox + DenyAccess on one reaches all but one,
+    # exactly like the DenyAccess alone: high, and the secret is flagged.
+    t = Tenant.with_mailboxes(4)
+    app = t.app("Mailer", "Mail.Send")
+    t.policy(app, t.group("everyone", "user0", "user1", "user2", "user3"))
+    t.policy(app, mailbox("user0"), DENY)
+    secret = t.credential(app, CredentialKind.SECRET, NOW + timedelta(days=365))
+    result = audit(t)
+    found = rules(result, app)
+    assert reach_of(result, app, "Mail.Send") == (3, ())
+    assert found["unrestricted-send"].severity is Severity.HIGH
+    assert found["unrestricted-send"].title == "Can send as 3 of 4 mailboxes"
+    assert "hold every mailbox its DenyAccess policies leave it" in (
+        found["unrestricted-send"].detail
+    )
+    assert found["client-secret"].subject == secret.key_id
+    assert "restricted-app" not in found
+
+
+def test_a_restrict_scope_that_narrows_beyond_the_deny_is_info() -> None:
+    t = Tenant.with_mailboxes(4)
+    app = t.app("Mailer", "Mail.Send")
+    t.policy(app, t.group("most", "user0", "user1", "user2"))
+    t.policy(app, mailbox("user0"), DENY)
+    found = rules(audit(t), app)
+    assert set(found) == {"restricted-app"}
+    assert found["restricted-app"].title == "Restricted to 2 of 4 mailboxes"
 
 
 def test_one_mailbox_short_of_every_one_is_info_when_restricted() -> None:
@@ -120,6 +152,11 @@ def test_a_star_policy_restricts_every_app() -> None:
     t.policy("*", t.group("senders", "user3"))
     result = audit(t)
     assert reach_of(result, one, "Mail.Send")[0] == reach_of(result, two, "Mail.Read")[0] == 1
+    reason = next(a for a in result.apps if a.app_id == one).permissions[0].reason
+    assert reason == (
+        'Access policies: restricted to the scope of RestrictAccess on "senders" (it names '
+        'every app: "*"). It reaches 1 of 4 mailboxes.'
+    )
     assert not [f for f in result.findings if f.severity.at_least(Severity.MEDIUM)]
 
 
@@ -310,9 +347,13 @@ def test_client_secret_is_warned_on_powerful_apps_only() -> None:
         t.credential(app, CredentialKind.SECRET, NOW + timedelta(days=365))
     t.credential(certified, CredentialKind.CERTIFICATE, NOW + timedelta(days=365))
     t.credential(stale, CredentialKind.SECRET, NOW - timedelta(days=1))
+    second = t.credential(wide, CredentialKind.SECRET, None, key="k2")
     result = audit(t)
     assert rules(result, wide)["client-secret"].severity is Severity.WARNING
     assert "certificate" in rules(result, wide)["client-secret"].fix
+    # One finding per live secret, its key id the subject (problem 4: baselines match it).
+    subjects = sorted(f.subject for f in result.findings if f.rule == "client-secret")
+    assert subjects == sorted([guid(f"{wide}:k1"), second.key_id])
     for app in (narrow, certified, stale):
         assert "client-secret" not in rules(result, app)
     assert "credential-expired" in rules(result, stale)
@@ -358,6 +399,27 @@ def test_an_empty_scope_group_even_through_nesting() -> None:
     assert [f.subject for f in found] == [empty.identity]
     assert full.identity not in {f.subject for f in found}
     assert found[0].severity is Severity.WARNING
+
+
+def test_a_scope_that_is_a_mail_user_is_warned_about_like_an_empty_group() -> None:
+    # Problem 14: a RestrictAccess scoped to a MailUser reaches nothing and said nothing.
+    t = Tenant.with_mailboxes(2)
+    app = t.app("Mailer", "Mail.Send")
+    contractor = mailbox("contractor", "MailUser")
+    t.groups.append(contractor)
+    policy = t.policy(app, contractor)
+    result = audit(t)
+    found = rules(result, app)["scope-without-mailbox"]
+    assert (found.severity, found.subject) == (Severity.WARNING, policy.identity)
+    assert found.detail == (
+        f"{policy.label}: its scope contractor@contoso.com is a MailUser without a mailbox, "
+        "so the policy matches no mailbox."
+    )
+    assert reach_of(result, app, "Mail.Send") == (0, ())
+    t.policy(app, mailbox("user0"))  # a mailbox as scope is fine
+    assert [f.subject for f in audit(t).findings if f.rule == "scope-without-mailbox"] == [
+        policy.identity
+    ]
 
 
 def test_policies_for_missing_apps_and_apps_without_grants() -> None:

@@ -59,3 +59,16 @@ def test_a_signed_in_admin_is_checked_on_exchange_only() -> None:
     missing = missing_read_permissions({"scp": "User.Read"}, {"scp": "openid", "wids": []})
     assert missing[0].startswith("Exchange.Manage (delegated")
     assert len(missing) == 2
+
+
+def test_the_role_goes_to_the_signed_in_user_by_upn_not_to_an_app() -> None:
+    # Problem 8: a delegated admin is told to assign the role to themselves, by name.
+    exchange = {"scp": "Exchange.Manage", "wids": [], "upn": "staff01@contoso.onmicrosoft.com"}
+    missing = missing_read_permissions({"scp": "User.Read"}, exchange)
+    assert missing == (
+        "an Exchange reader role (to run Get-* cmdlets): the Global Reader directory role "
+        "(least privileged; Exchange Administrator works too): Entra admin center > Roles and "
+        "administrators > Global Reader > Add assignments > staff01@contoso.onmicrosoft.com",
+    )
+    app_only = missing_read_permissions({"roles": LEAST}, {"roles": ["Exchange.ManageAsApp"]})
+    assert app_only[0].endswith("Add assignments > the admin app")

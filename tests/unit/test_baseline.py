@@ -82,10 +82,10 @@ def test_the_document_must_be_an_object_of_the_known_version() -> None:
         f"The baseline file {SOURCE} has schema_version 2; this sendscope reads schema_version 1."
     )
     assert _error(json.dumps({"accepted": []})).endswith(
-        "has schema_version None; this sendscope reads schema_version 1."
+        "has no schema_version; this sendscope reads schema_version 1."
     )
     assert _error(_doc(extra=1)) == (
-        f"The baseline file {SOURCE} has unknown key(s) 'extra'; the document holds only "
+        f'The baseline file {SOURCE} has unknown key(s) "extra"; the document holds only '
         '"schema_version" and "accepted".'
     )
     assert _error(json.dumps({"schema_version": 1, "accepted": {}})) == (
@@ -97,7 +97,7 @@ def test_a_missing_reason_is_refused_with_why() -> None:
     entry = _entry()
     del entry["reason"]
     assert _error(_doc(_entry(), entry)) == (
-        f"The baseline file {SOURCE}, entry 2: missing 'reason'. Every accepted finding "
+        f'The baseline file {SOURCE}, entry 2: missing "reason". Every accepted finding '
         "needs a reason: say why it is acceptable."
     )
 
@@ -108,7 +108,7 @@ def test_an_empty_or_todo_reason_is_refused() -> None:
         "acceptable."
     )
     assert _error(_doc(_entry(reason=TODO_REASON))) == (
-        f'The baseline file {SOURCE}, entry 1: "reason" is still {TODO_REASON!r}; replace it '
+        f'The baseline file {SOURCE}, entry 1: "reason" is still "{TODO_REASON}"; replace it '
         "with why this finding is acceptable (or delete the entry)."
     )
 
@@ -123,11 +123,11 @@ def test_a_bad_date_is_refused() -> None:
 
 def test_unknown_keys_and_missing_required_keys_are_named() -> None:
     assert _error(_doc(_entry(severity="high", note="x"))) == (
-        f"The baseline file {SOURCE}, entry 1: unknown key(s) 'note', 'severity' (allowed: "
+        f'The baseline file {SOURCE}, entry 1: unknown key(s) "note", "severity" (allowed: '
         "app_id, app_name, expires, reason, rule, subject)."
     )
     assert _error(_doc({"reason": "r"})) == (
-        f"The baseline file {SOURCE}, entry 1: missing 'rule', 'app_id'."
+        f'The baseline file {SOURCE}, entry 1: missing "rule", "app_id".'
     )
 
 
@@ -198,6 +198,30 @@ def test_subject_narrows_and_its_absence_matches_any_subject() -> None:
     exact = _apply({**secret, "subject": "key-1", "reason": "Exact"}, secret)
     accepted = next(f for f in exact.findings if f.rule == "client-secret").accepted
     assert accepted == Acceptance("Exact")
+
+
+def test_subject_matches_whatever_its_case() -> None:
+    # Problem 10: an upper-cased key id or policy Identity is the same subject.
+    secret = {"rule": "client-secret", "app_id": ADMIN, "reason": "Rotated", "subject": "KEY-1"}
+    found = next(f for f in _apply(secret).findings if f.rule == "client-secret")
+    assert found.accepted == Acceptance("Rotated")
+    twice = _doc({**secret, "subject": "key-1"}, secret)
+    assert "the same finding as entry 1" in _error(twice)
+
+
+def test_a_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    # Problem 9: Notepad and PowerShell's Out-File write a BOM.
+    path = tmp_path / "baseline.json"
+    path.write_bytes(b"\xef\xbb\xbf" + _doc(_entry()).encode("utf-8"))
+    assert len(load_baseline(path).entries) == 1
+
+
+def test_a_policy_identity_subject_is_named_as_written_in_notes() -> None:
+    # Problem 14: no Python repr doubling the backslashes of a policy Identity.
+    identity = "11111111-1111-1111-1111-111111111111\\app:S-1-5;g"
+    after = _apply(_entry(subject=identity))
+    assert f'subject "{identity}")' in after.notes[-1]
+    assert "\\\\" not in after.notes[-1]
 
 
 def test_an_unused_entry_is_noted() -> None:

@@ -64,3 +64,31 @@ def test_the_progress_callback_keeps_one_line_per_collection() -> None:
         counter("servicePrincipals", 1400)
         tasks = {t.description: t.completed for t in display.tasks}
     assert tasks == {"Reading servicePrincipals": 1400, "Reading mailboxes": 1000}
+
+
+def test_a_report_onto_the_baseline_file_is_refused(tmp_path: Path) -> None:
+    # Problem 5: --sarif bl.json --baseline bl.json silently replaced the baseline.
+    baseline = tmp_path / "bl.json"
+    for name in ("sarif", "csv", "html", "markdown"):
+        with pytest.raises(UsageError) as caught:
+            audit.plan_outputs({name: str(baseline)}, None, baseline=baseline)
+        assert caught.value.exit_code == 2
+        assert caught.value.message == (
+            f"--{name} {baseline} would overwrite the baseline file {baseline}; write the "
+            "report to another file."
+        )
+    # Rewriting the baseline itself stays allowed.
+    assert audit.plan_outputs({"json": "-"}, baseline, baseline=baseline) == [
+        audit.Output("json", None)
+    ]
+
+
+def test_write_baseline_to_standard_output_is_refused(tmp_path: Path) -> None:
+    # Problem 12: "--write-baseline -" wrote a file literally named "-".
+    with pytest.raises(UsageError) as caught:
+        audit.plan_outputs({}, Path("-"))
+    assert caught.value.exit_code == 2
+    assert caught.value.message == (
+        "--write-baseline needs a file path, not -: a baseline is a file kept with the audit "
+        "(e.g. --write-baseline audit-baseline.json)."
+    )

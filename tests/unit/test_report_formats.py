@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import date
 
 from sendscope.report import RENDERERS, markdown, table
@@ -53,7 +54,8 @@ def test_csv_has_one_row_per_finding_under_the_stable_header() -> None:
     rows = list(csv.DictReader(io.StringIO(csv_report.render(result), newline="")))
     assert tuple(rows[0].keys()) == csv_report.HEADER
     assert csv_report.HEADER[:4] == ("severity", "rule", "app_id", "app_name")
-    assert len(rows) == len(result.findings)
+    findings = [r for r in rows if r["rule"] != "note"]
+    assert len(findings) == len(result.findings)
     send = next(r for r in rows if r["rule"] == "unrestricted-send")
     assert send["app_id"] == MAILER
     assert (send["accepted"], send["accepted_reason"], send["accepted_expires"]) == (
@@ -65,11 +67,21 @@ def test_csv_has_one_row_per_finding_under_the_stable_header() -> None:
     assert (secret["subject"], secret["accepted"], secret["app_id"]) == ("key-1", "no", ADMIN)
 
 
-def test_csv_of_no_findings_is_the_header_alone() -> None:
-    from dataclasses import replace
-
+def test_csv_of_no_findings_is_the_header_and_the_notes() -> None:
     text = csv_report.render(replace(sample_result(), findings=()))
-    assert text == ",".join(csv_report.HEADER) + "\r\n"
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert text.startswith(",".join(csv_report.HEADER) + "\r\n")
+    assert [(r["severity"], r["rule"], r["detail"]) for r in rows] == [("", "note", RBAC_NOTE)]
+
+
+def test_csv_states_that_rbac_is_not_evaluated_after_the_findings() -> None:
+    # Problem 6: CSV has no comments; the notes are rows with rule "note", last.
+    rows = list(csv.DictReader(io.StringIO(csv_report.render(sample_result()), newline="")))
+    assert [r["rule"] for r in rows][-1] == "note"
+    note = rows[-1]
+    assert "not yet evaluated" in note["detail"]
+    assert (note["severity"], note["app_id"], note["fix"]) == ("", "", "")
+    assert note["tenant_domain"] == "contoso.onmicrosoft.com"
 
 
 def test_markdown_sections_by_severity_and_the_reach_table() -> None:
@@ -93,12 +105,27 @@ def test_markdown_table_rows_keep_their_column_count() -> None:
 def test_table_fits_80_columns_and_marks_acceptance() -> None:
     result = accepted(sample_result(), "can-lift-restriction", "Vaulted", date(2027, 1, 31))
     text = table.render(result)
-    assert max(len(line) for line in text.splitlines()) <= 80
+    # Every line but the fixes (whole commands, soft-wrapped by the terminal) fits.
+    assert max(len(line) for line in text.splitlines() if not line.startswith("Fix: ")) <= 80
+    assert not [line for line in text.splitlines() if line != line.rstrip()]
     assert "HIGH (2)" in text and "WARNING (1)" in text and "INFO (1)" in text
     assert "MEDIUM" not in text
     assert "✓ accepted: Vaulted (until 2027-01-31)" in " ".join(text.split())
     assert "Note: Exchange RBAC for Applications grants are not yet evaluated." in text
     assert text.rstrip().endswith("Findings: 2 high, 0 medium, 1 warning, 1 info (1 accepted).")
+
+
+def test_table_prints_a_long_fix_command_whole_on_one_line() -> None:
+    # Problem 14: at 80 columns a policy Identity was folded mid-GUID, uncopyable.
+    command = (
+        'Remove-ApplicationAccessPolicy -Identity "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d\\'
+        '7fe7c7ed-6b1c-4a5e-9f0e-0c1d2e3f4a5b:S-1-5-21-1;0f0e0d0c-0b0a-4909-8807-060504030201"'
+    )
+    first = sample_result().findings[0]
+    result = replace(sample_result(), findings=(replace(first, fix=f"Or {command}"),))
+    lines = table.render(result).splitlines()
+    assert f"Fix: Or {command}" in lines
+    assert "1 app with mailbox permissions" in table.render(replace(result, apps=result.apps[:1]))
 
 
 def test_table_puts_high_before_warning_before_info() -> None:

@@ -446,7 +446,9 @@ def test_without_admin_only_the_effective_rung() -> None:
     ceo = by_address(report)[CEO]
     assert ceo.tested is RungState.NOT_CHECKED and ceo.state is AddressState.NOT_EFFECTIVE_YET
     assert "Without an admin identity sendscope cannot tell propagation" in ceo.sentence
-    assert report.summary.endswith("Configured and tested were not checked: no admin identity was used.")
+    assert report.summary.endswith(
+        "Configured and tested were not checked: no admin identity was used."
+    )
     fine = verify(FakeApp(FakeClock(), blocked={CEO}), None)
     assert fine.outcome is Outcome.EFFECTIVE
 

@@ -127,7 +127,8 @@ def audit(
     from ..baseline import apply_baseline, load_baseline
 
     wanted = {"json": _STDOUT if as_json else None, "csv": csv, "markdown": markdown}
-    outputs = plan_outputs({**wanted, "sarif": sarif, "html": html}, write_baseline)
+    reports = {**wanted, "sarif": sarif, "html": html}
+    outputs = plan_outputs(reports, write_baseline, baseline=baseline)
     accepted = load_baseline(baseline) if baseline else None
     options = admin_options(
         cloud, emulator, tenant, profile, admin_client_id, admin_client_secret_file,
@@ -146,12 +147,21 @@ def audit(
 # -- outputs ------------------------------------------------------------------------------
 
 
-def plan_outputs(wanted: dict[str, str | None], write_baseline: Path | None) -> list[Output]:
+def plan_outputs(
+    wanted: dict[str, str | None], write_baseline: Path | None, *, baseline: Path | None = None
+) -> list[Output]:
     """The reports asked for, checked before anything is read (UsageError, exit 2).
 
-    At most one may go to stdout; no two to one file; every file's folder must exist.
+    At most one may go to stdout; no two to one file; none onto the ``--baseline`` file
+    (``--write-baseline`` may replace it); every file's folder must exist.
     """
     from ..errors import UsageError
+
+    if write_baseline is not None and str(write_baseline) == _STDOUT:
+        raise UsageError(
+            "--write-baseline needs a file path, not -: a baseline is a file kept with the "
+            "audit (e.g. --write-baseline audit-baseline.json)."
+        )
 
     outputs = [
         Output(name, None if target == _STDOUT else Path(target))
@@ -166,9 +176,24 @@ def plan_outputs(wanted: dict[str, str | None], write_baseline: Path | None) -> 
             "give all but one a file path."
         )
     paths = [o.path for o in outputs if o.path is not None]
+    _check_not_baseline(outputs, baseline)
     paths += [write_baseline] if write_baseline else []
     _check_paths(paths)
     return outputs
+
+
+def _check_not_baseline(outputs: list[Output], baseline: Path | None) -> None:
+    # A report written over the baseline would silently lose every accepted finding.
+    from ..errors import UsageError
+
+    if baseline is None:
+        return
+    for output in outputs:
+        if output.path is not None and output.path.resolve() == baseline.resolve():
+            raise UsageError(
+                f"--{output.format} {output.path} would overwrite the baseline file "
+                f"{baseline}; write the report to another file."
+            )
 
 
 def _flag(name: str) -> str:
@@ -202,12 +227,28 @@ def _emit(result: AuditResult, outputs: list[Output], write_baseline: Path | Non
     if write_baseline is not None:
         write_atomically(write_baseline, _baseline_text(result))
     stdout = [text for output, text in documents if output.path is None]
-    if stdout:
-        typer.echo(stdout[0], nl=False)
-    else:
-        from ..report.table import show
+    with _reader_may_leave():
+        if stdout:
+            typer.echo(stdout[0], nl=False)
+        else:
+            from ..report.table import show
 
-        show(_console(), result)
+            show(_console(), result)
+        sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def _reader_may_leave() -> Iterator[None]:
+    """``sendscope audit | head``: when the reader closes the pipe, stop writing quietly
+    (exit 0 unless --fail-on fails), as well-behaved CLIs do, instead of click's silent 1.
+    Standard output is pointed at /dev/null so Python's own flush at exit does not fail
+    again (https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    try:
+        yield
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
 
 
 def _baseline_text(result: AuditResult) -> str:

@@ -15,7 +15,7 @@ from .audit_reach import AppView, TenantView, is_constrained, tenant_view
 from .audit_rules import AUDIT_RULES, SOON_EXPIRING_DAYS, app_findings
 from .effective import RBAC_NOT_EVALUATED
 from .findings import AppReach, AuditResult, Finding, Severity
-from .model import ALL_APPS, ApplicationAccessPolicy
+from .model import ALL_APPS, ApplicationAccessPolicy, Recipient
 from .snapshot import TenantSnapshot
 
 __all__ = ["AUDIT_RULES", "SOON_EXPIRING_DAYS", "evaluate_audit"]
@@ -111,6 +111,7 @@ def _scope(
         yield _policy_finding("missing-scope", policy, app_id, name, title, detail, fix)
         return
     if not scope.is_group:
+        yield from _scope_without_mailbox(view, policy, app_id, name, scope)
         return
     members = view.context.scope_members(policy) & view.mailbox_ids
     if not members:
@@ -124,6 +125,22 @@ def _scope(
         )
         title = "Policy scope group is empty"
         yield _policy_finding("empty-scope-group", policy, app_id, name, title, detail, fix)
+
+
+def _scope_without_mailbox(
+    view: TenantView, policy: ApplicationAccessPolicy, app_id: str, name: str, scope: Recipient
+) -> Iterator[Finding]:
+    # A scope may be a mail user (a valid security principal without a mailbox): the policy
+    # then matches no mailbox, just like a group that holds only that mail user.
+    if scope.object_id in view.mailbox_ids:
+        return
+    detail = (
+        f"{policy.label}: its scope {scope.label} is a {scope.recipient_type_details} without "
+        "a mailbox, so the policy matches no mailbox."
+    )
+    fix = f"Point the policy at the mailboxes or the group the app needs, then {_remove(policy)}"
+    title = "Policy scope has no mailbox"
+    yield _policy_finding("scope-without-mailbox", policy, app_id, name, title, detail, fix)
 
 
 def _named_app(

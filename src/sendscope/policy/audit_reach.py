@@ -58,8 +58,10 @@ class AppView:
     """One service principal as the audit sees it.
 
     ``allowed`` holds the object ids of the mailboxes its access policies leave it (None:
-    every mailbox); ``permissions`` the reach of each mailbox permission it holds, listing
-    the reached addresses only when a RestrictAccess policy confines the app.
+    every mailbox); ``narrowed`` is True when its RestrictAccess scopes leave out some mailbox
+    its DenyAccess policies do not already keep it from (a RestrictAccess scope holding every
+    mailbox narrows nothing); ``permissions`` the reach of each mailbox permission it holds,
+    listing the reached addresses only when a RestrictAccess policy narrows the app.
     """
 
     sp: ServicePrincipal
@@ -68,6 +70,7 @@ class AppView:
     policies: tuple[ApplicationAccessPolicy, ...]
     reach: PolicyReach
     allowed: frozenset[str] | None
+    narrowed: bool
     permissions: tuple[PermissionReach, ...]
 
     @property
@@ -123,7 +126,7 @@ def tenant_view(snapshot: TenantSnapshot) -> TenantView:
     )
 
 
-_Reached = tuple[PolicyReach, frozenset[str] | None, tuple[str, ...]]
+_Reached = tuple[PolicyReach, frozenset[str] | None, bool, tuple[str, ...]]
 
 
 def _app(
@@ -140,16 +143,26 @@ def _app(
     if key not in cache:
         reach = policy_reach(context, sp.app_id)
         allowed = _allowed(reach, mailbox_ids)
-        listed = _listed(allowed, len(mailbox_ids), addresses) if reach.restricted_to else ()
-        cache[key] = (reach, allowed, listed)
-    reach, allowed, listed = cache[key]
+        narrowed = _narrowed(reach, mailbox_ids)
+        listed = _listed(allowed, len(mailbox_ids), addresses) if narrowed else ()
+        cache[key] = (reach, allowed, narrowed, listed)
+    reach, allowed, narrowed, listed = cache[key]
     total = len(mailbox_ids)
     mailbox_grants = [g for g in grants if is_mailbox_permission(g.permission)]
     permissions = tuple(
         _permission(g, allowed, total, listed, _reason(policies, allowed, total))
         for g in mailbox_grants
     )
-    return AppView(sp, kind_of(snapshot, sp), grants, policies, reach, allowed, permissions)
+    kind = kind_of(snapshot, sp)
+    return AppView(sp, kind, grants, policies, reach, allowed, narrowed, permissions)
+
+
+def _narrowed(reach: PolicyReach, mailbox_ids: frozenset[str]) -> bool:
+    # Decision 1/2 (docs/audit-findings.md): a RestrictAccess policy confines an app only
+    # when its scopes leave out a mailbox that no DenyAccess policy already keeps it from.
+    if reach.restricted_to is None:
+        return False
+    return bool((mailbox_ids - reach.denied) - reach.restricted_to)
 
 
 def _listed(
@@ -203,11 +216,18 @@ def _reason(
     if not policies:
         return "No access policy names this app: its Entra ID grant reaches every mailbox."
     count = total if allowed is None else len(allowed)
-    restrict = [p.label for p in policies if p.access_right is AccessRight.RESTRICT_ACCESS]
-    deny = [p.label for p in policies if p.access_right is AccessRight.DENY_ACCESS]
+    restrict = [_named(p) for p in policies if p.access_right is AccessRight.RESTRICT_ACCESS]
+    deny = [_named(p) for p in policies if p.access_right is AccessRight.DENY_ACCESS]
     parts = []
     if restrict:
         parts.append(f"restricted to the scope of {', '.join(restrict)}")
     if deny:
         parts.append(f"kept out of the scope of {', '.join(deny)}")
     return f"Access policies: {'; '.join(parts)}. It reaches {count} of {total} mailboxes."
+
+
+def _named(policy: ApplicationAccessPolicy) -> str:
+    # A policy for "*" governs this app without naming it: say so, as
+    # Test-ApplicationAccessPolicy's explanation does (evaluate.py).
+    every = ' (it names every app: "*")' if policy.names_every_app else ""
+    return f"{policy.label}{every}"

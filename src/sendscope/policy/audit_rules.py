@@ -36,6 +36,7 @@ AUDIT_RULES: Mapping[str, Severity] = {
     "unconstrained-permission": Severity.MEDIUM,
     "deny-only-policy": Severity.WARNING,
     "empty-scope-group": Severity.WARNING,
+    "scope-without-mailbox": Severity.WARNING,
     "missing-scope": Severity.WARNING,
     "policy-for-missing-app": Severity.WARNING,
     "policy-without-grant": Severity.WARNING,
@@ -131,13 +132,13 @@ def _restrict_fix(view: TenantView, app: AppView) -> str:
 def is_unrestricted(app: AppView, permission: PermissionReach) -> bool:
     """Does this permission reach every mailbox, bar those a DenyAccess policy names?
 
-    True when the reach is the whole tenant, and when no RestrictAccess policy confines the
-    app (a DenyAccess-only app is restricted in name only: it reaches every mailbox but a
-    few) and it reaches at least one mailbox.
+    True when the reach is the whole tenant, and when no RestrictAccess scope narrows the
+    app (a DenyAccess-only app, or one whose RestrictAccess scopes hold every mailbox the
+    Deny policies leave, is restricted in name only) and it reaches at least one mailbox.
     """
     if permission.unrestricted:
         return True
-    return not app.restricted and permission.reach > 0
+    return not app.narrowed and permission.reach > 0
 
 
 def _unrestricted(view: TenantView, app: AppView) -> Iterator[Finding]:
@@ -171,6 +172,11 @@ def _unrestricted_finding(
 
 
 def _why_unconfined(app: AppView) -> str:
+    if app.restricted and app.reach.denied:
+        return (
+            "the scopes of its RestrictAccess policies hold every mailbox its DenyAccess "
+            "policies leave it, so they confine it to nothing less"
+        )
     if app.restricted:
         return "the scopes of its RestrictAccess policies hold every mailbox"
     return "no RestrictAccess policy confines it"
@@ -280,8 +286,10 @@ def _deny_only(view: TenantView, app: AppView) -> Iterator[Finding]:
 
 
 def _restricted(view: TenantView, app: AppView) -> Iterator[Finding]:
+    # Only when a RestrictAccess scope really narrows the app: otherwise it is
+    # unrestricted-send/-write/-read, never both for one app (docs/audit-findings.md).
     constrained = [p for p in app.permissions if is_constrained(p.permission)]
-    if not app.restricted or not constrained:
+    if not app.narrowed or not constrained:
         return
     reach = max(p.reach for p in constrained)
     listed = next((p.mailboxes for p in constrained if p.mailboxes), ())
@@ -366,16 +374,24 @@ def _secrets(
     )
     if not live or not powerful:
         return
-    keys = ", ".join(c.key_id for c in live)
+    for secret in live:
+        yield _secret(app, secret)
+
+
+def _secret(app: AppView, secret: CredentialRecord) -> Finding:
+    # One finding per secret, with its key id as subject (like credential-*), so a baseline
+    # can accept one secret and not the next one someone adds (docs/audit.md's example).
+    label = f" '{secret.display_name}'" if secret.display_name else ""
     detail = (
-        f"{app.sp.display_name} can sign in with {len(live)} client secret(s) ({keys}). A "
-        "secret is a password that can be copied; a certificate's private key can be kept "
-        "in a vault or a hardware module and is what Microsoft recommends for apps."
+        f"{app.sp.display_name} can sign in with the client secret{label} ({secret.key_id}). "
+        "A secret is a "
+        "password that can be copied; a certificate's private key can be kept in a vault or "
+        "a hardware module and is what Microsoft recommends for apps."
     )
     fix = (
         f"Upload a certificate to {app.sp.display_name} (Entra admin center > App "
         "registrations > the app > Certificates & secrets), switch the app to it, then "
-        "delete the secret(s)."
+        f"delete the client secret {secret.key_id}."
     )
     title = "Signs in with a client secret where a certificate would do"
-    yield _finding("client-secret", app, title, detail, fix)
+    return _finding("client-secret", app, title, detail, fix, subject=secret.key_id)

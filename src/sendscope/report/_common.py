@@ -14,6 +14,7 @@ from ..policy.findings import Acceptance, AppReach, AuditResult, Finding, Permis
 __all__ = [
     "SEVERITIES",
     "acceptance_text",
+    "apps_text",
     "by_severity",
     "counts",
     "ordered_apps",
@@ -77,6 +78,12 @@ def acceptance_text(acceptance: Acceptance) -> str:
     """``accepted: REASON (until 2027-03-31)``: the same words in every format."""
     until = f" (until {acceptance.expires.isoformat()})" if acceptance.expires else ""
     return f"accepted: {acceptance.reason}{until}"
+
+
+def apps_text(result: AuditResult) -> str:
+    """``1 app with mailbox permissions`` / ``3 apps …``: the headings' count, in English."""
+    count = len(result.apps)
+    return f"{count} app{'' if count == 1 else 's'} with mailbox permissions"
 
 
 def percent(reach: int, total: int) -> str:

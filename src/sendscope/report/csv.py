@@ -1,4 +1,8 @@
-"""The ``--csv`` report: one row per finding under a stable header.
+"""The ``--csv`` report: one row per finding under a stable header, then one per note.
+
+CSV has no comments, so the report's notes (always: Exchange RBAC grants are not yet
+evaluated; baseline entries expired or unused) come after the findings as rows whose
+``rule`` is ``note``, ``severity`` empty and ``detail`` the note: every report states them.
 
 The header (``HEADER``) only ever gains columns at the end. Cells that a spreadsheet would
 run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) get a
@@ -15,7 +19,7 @@ import io
 from ..policy.findings import AuditResult, Finding
 from ._common import ordered_findings
 
-__all__ = ["HEADER", "render", "row"]
+__all__ = ["HEADER", "NOTE_RULE", "note_row", "render", "row"]
 
 HEADER: tuple[str, ...] = (
     "severity",
@@ -34,17 +38,29 @@ HEADER: tuple[str, ...] = (
     "tenant_domain",
 )
 
+# The rule of a note row: no finding rule is called that (policy/audit_rules.AUDIT_RULES).
+NOTE_RULE = "note"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def render(result: AuditResult) -> str:
-    """The header and one row per finding, worst first (RFC 4180, CRLF line ends)."""
+    """The header, one row per finding, worst first, then one row per note (RFC 4180, CRLF
+    line ends)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADER)
     for finding in ordered_findings(result.findings):
         writer.writerow(row(finding, result))
+    for note in result.notes:
+        writer.writerow(note_row(note, result))
     return out.getvalue()
+
+
+def note_row(note: str, result: AuditResult) -> tuple[str, ...]:
+    """A note as a row: rule ``note``, the note in ``detail``, the tenant; the rest empty."""
+    cells = {"rule": NOTE_RULE, "detail": note, "tenant_id": result.tenant_id}
+    cells["tenant_domain"] = result.tenant_domain
+    return tuple(_safe(cells.get(column, "")) for column in HEADER)
 
 
 def row(finding: Finding, result: AuditResult) -> tuple[str, ...]:

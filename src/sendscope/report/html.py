@@ -14,6 +14,7 @@ from ..policy.findings import AppReach, AuditResult, Finding, Severity
 from ._common import (
     SEVERITIES,
     acceptance_text,
+    apps_text,
     by_severity,
     counts,
     ordered_apps,
@@ -82,8 +83,7 @@ def _summary(result: AuditResult) -> str:
     )
     return (
         f"<p>Tenant <code>{escape(result.tenant_id)}</code>, {escape(when)}: "
-        f"{result.mailbox_count} mailboxes, {len(result.apps)} apps with mailbox "
-        f"permissions.</p><p>{chips}</p>"
+        f"{result.mailbox_count} mailboxes, {apps_text(result)}.</p><p>{chips}</p>"
     )
 
 

@@ -12,6 +12,7 @@ import re
 from ..policy.findings import AppReach, AuditResult, Finding
 from ._common import (
     acceptance_text,
+    apps_text,
     by_severity,
     ordered_apps,
     percent,
@@ -52,7 +53,7 @@ def _heading(result: AuditResult) -> list[str]:
         f"# sendscope audit of {text(result.tenant_domain or result.tenant_id)}",
         "",
         f"Tenant {code(result.tenant_id)}, {when}: {result.mailbox_count} mailboxes, "
-        f"{len(result.apps)} apps with mailbox permissions.",
+        f"{apps_text(result)}.",
         "",
         f"**Findings:** {summary_text(result)}.",
     ]

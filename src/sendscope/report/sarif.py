@@ -66,6 +66,7 @@ RULE_DESCRIPTIONS: Mapping[str, str] = {
     "constrain",
     "deny-only-policy": "Only DenyAccess policies name the app: it reaches everything else",
     "empty-scope-group": "An access policy's scope group has no members",
+    "scope-without-mailbox": "An access policy's scope is a recipient without a mailbox",
     "missing-scope": "An access policy's scope no longer exists",
     "policy-for-missing-app": "An access policy names an app that no longer exists",
     "policy-without-grant": "An access policy names an app without mailbox permissions",

@@ -4,18 +4,32 @@ Findings come grouped by severity, worst first, each with its app, what it means
 fix; accepted findings are marked with the baseline's reason. Then one table of reach per
 app, the notes (always: Exchange RBAC grants are not yet evaluated) and a summary line.
 Every value from the tenant goes in as a rich ``Text``, never as markup: ``[bold]`` stays text.
+
+The fix is the one line allowed past 80 columns: it holds commands (``Remove-Application
+AccessPolicy -Identity "<tenant>\\<app>:…;<scope>"`` is longer than any column), so it is
+printed whole on its own line (soft-wrapped by the terminal, never cut mid-GUID) and can be
+copied. Lines carry no trailing spaces.
 """
 
 from __future__ import annotations
 
 import io
+import re
 
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from ..policy.findings import AppReach, AuditResult, Finding, Severity
-from ._common import acceptance_text, by_severity, ordered_apps, percent, reach_text, summary_text
+from ._common import (
+    acceptance_text,
+    apps_text,
+    by_severity,
+    ordered_apps,
+    percent,
+    reach_text,
+    summary_text,
+)
 
 __all__ = ["WIDTH", "render", "show"]
 
@@ -45,12 +59,28 @@ def render(result: AuditResult, *, width: int = WIDTH, colour: bool = False) -> 
 
 def show(console: Console, result: AuditResult) -> None:
     """Print the report on ``console`` (its width decides the wrapping)."""
+    with console.capture() as captured:
+        _print(console, result)
+    console.file.write(_TRAILING.sub("", captured.get()))
+    console.file.flush()
+
+
+# Spaces that only pad a line's last cell, before any closing style codes.
+_TRAILING = re.compile(r" +((?:\x1b\[[0-9;]*m)*)$", re.MULTILINE)
+
+
+def _print(console: Console, result: AuditResult) -> None:
     console.print(_heading(result))
-    for severity, findings in by_severity(result):
-        console.print()
-        console.print(Text(f"{severity.value.upper()} ({len(findings)})", _STYLES[severity]))
-        console.print(_findings_table(findings))
     console.print()
+    app_width = _app_width(result)
+    for severity, findings in by_severity(result):
+        console.print(Text(f"{severity.value.upper()} ({len(findings)})", _STYLES[severity]))
+        for finding in findings:
+            console.print(_finding_row(finding, app_width))
+            console.print(Text("Fix: ", "bold") + Text(finding.fix), soft_wrap=True)
+            if finding.accepted:
+                console.print(Text(f"✓ {acceptance_text(finding.accepted)}", "cyan"))
+            console.print()
     console.print(Text("Reach per app", "bold"))
     console.print(_reach_table(result))
     for note in result.notes:
@@ -63,16 +93,23 @@ def _heading(result: AuditResult) -> Text:
     text = Text("Audit of ", "bold")
     text.append(result.tenant_domain or result.tenant_id, "bold")
     text.append(f" ({result.tenant_id}), {when}: {result.mailbox_count} mailboxes, ")
-    text.append(f"{len(result.apps)} apps with mailbox permissions.")
+    text.append(f"{apps_text(result)}.")
     return text
 
 
-def _findings_table(findings: list[Finding]) -> Table:
+def _app_width(result: AuditResult) -> int:
+    # One width for every finding's app column, so the rows line up: the longest name or id,
+    # at most 38 (an app id is 36).
+    names = [len(f.app_name or "(tenant)") for f in result.findings]
+    ids = [len(f.app_id) for f in result.findings]
+    return max(12, min(38, max([*names, *ids], default=12)))
+
+
+def _finding_row(finding: Finding, app_width: int) -> Table:
     table = Table(box=None, show_header=False, pad_edge=False, expand=False)
-    table.add_column("App", ratio=1, overflow="fold", min_width=12)
-    table.add_column("Finding", ratio=3, overflow="fold")
-    for finding in findings:
-        table.add_row(_app_cell(finding), _finding_cell(finding))
+    table.add_column("App", width=app_width, overflow="fold")
+    table.add_column("Finding", overflow="fold")
+    table.add_row(_app_cell(finding), _finding_cell(finding))
     return table
 
 
@@ -87,11 +124,7 @@ def _finding_cell(finding: Finding) -> RenderableType:
     title = Text(finding.title, "bold")
     subject = f" {finding.subject}" if finding.subject else ""
     title.append(f"  [{finding.rule}{subject}]", "dim")
-    parts: list[RenderableType] = [title, Text(finding.detail)]
-    parts.append(Text("Fix: ", "bold") + Text(finding.fix))
-    if finding.accepted:
-        parts.append(Text(f"✓ {acceptance_text(finding.accepted)}", "cyan"))
-    return Group(*parts, Text(""))
+    return Group(title, Text(finding.detail))
 
 
 def _reach_table(result: AuditResult) -> RenderableType:
