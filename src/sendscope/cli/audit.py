@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -261,6 +260,8 @@ def write_atomically(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` through a temporary file in the same folder, renamed into
     place: readers see the old file or the whole new one, never half of it. The file is
     readable by its owner only (0600): a report names every app and mailbox of a tenant."""
+    import tempfile  # here, not at the top: `sendscope --version` stays fast
+
     descriptor, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
     )

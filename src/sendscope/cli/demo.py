@@ -10,10 +10,6 @@ says how to explore it. docs/demo.md walks through the output.
 from __future__ import annotations
 
 import json
-import shutil
-import signal
-import tempfile
-import threading
 import time
 from pathlib import Path
 from types import FrameType
@@ -59,6 +55,9 @@ class EmulatorTime:
 
 def demo(keep: KeepOpt = False, as_json: JsonOpt = False) -> None:
     """Run the whole procedure on a local emulator: connect, restrict, test-policy, verify."""
+    import shutil
+    import tempfile
+
     from rich.console import Console
 
     console = Console(highlight=False)
@@ -164,6 +163,9 @@ def _explore(
 
 def _wait_for_interrupt() -> None:
     """Block until Ctrl-C or SIGTERM."""
+    import signal
+    import threading
+
     stop = threading.Event()
 
     def _stop(signum: int, frame: FrameType | None) -> None:

@@ -4,8 +4,8 @@ Imports stay light here: the use case, rich and the HTTP stack load inside the c
 Output: a live display while it polls (plain lines when stdout is not a terminal), then the
 report; with ``--json`` one document at the end, ``schema_version`` 1 (docs/verify.md).
 Exit codes: 0 effective, 3 not effective by the deadline or misconfigured, 2 bad input,
-4 authentication failed, 6 cannot tell. ``VerifyDisplay``, ``render_report`` and
-``document`` are reused by ``sendscope demo``.
+4 authentication failed, 6 cannot tell. The display, report and JSON live in
+cli/verify_output.py (``sendscope demo`` shows them too), imported only when needed.
 """
 
 from __future__ import annotations
@@ -35,14 +35,13 @@ from .options import (
     TenantOpt,
     connection_options,
 )
-from .verify_output import SCHEMA_VERSION, VerifyDisplay, document, render_report
 
 if TYPE_CHECKING:
     from ..admin import AdminOptions, AdminSession
     from ..mail import Mailer
     from ..verify import VerifyPlan, VerifyReport
 
-__all__ = ["SCHEMA_VERSION", "VerifyDisplay", "document", "render_report", "verify"]
+__all__ = ["verify"]
 _WHAT = "Verification"
 
 AppOpt = Annotated[
@@ -182,6 +181,7 @@ def _run(
     from rich.console import Console
 
     from ..verify import run_verification
+    from .verify_output import VerifyDisplay
 
     if as_json:
         return run_verification(plan, app, admin)
@@ -195,9 +195,13 @@ def _finish(report: VerifyReport, tenant: str, as_json: bool) -> None:
     from ..verify import Outcome
 
     if as_json:
+        from .verify_output import document
+
         typer.echo(json.dumps(document(report, tenant), indent=2, ensure_ascii=False))
     else:
         from rich.console import Console
+
+        from .verify_output import render_report
 
         render_report(report, Console(highlight=False))
     if report.outcome is Outcome.CANNOT_TELL:
