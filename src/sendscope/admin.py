@@ -33,8 +33,8 @@ from .auth.credentials import (
     is_guid,
     load_certificate,
 )
-from .clouds import Cloud, cloud_named, emulator_cloud
-from .connection import EmulatorInfo
+from .clouds import Cloud
+from .connection import EmulatorInfo, cloud_option
 from .errors import UsageError
 from .profiles import Profile, ProfileStore
 
@@ -150,18 +150,11 @@ def resolve_admin_place(
         )
     profile = (profiles or ProfileStore()).get(options.profile) if options.profile else Profile("")
     emulator = EmulatorInfo.load(options.emulator) if options.emulator else None
-    cloud = emulator_cloud(emulator.url) if emulator else _cloud(options.cloud or profile.cloud)
+    cloud = cloud_option(options.cloud or profile.cloud, emulator)
     row = emulator.tenant(options.tenant or profile.tenant) if emulator else None
     tenant = options.tenant or profile.tenant or (str(row["id"]) if row else None)
     tenant = check_tenant(tenant) if tenant else None
     return AdminPlace(cloud, tenant, emulator.ca_cert if emulator else None, row, profile)
-
-
-def _cloud(name: str | None) -> Cloud:
-    try:
-        return cloud_named(name or "global")
-    except KeyError as exc:
-        raise UsageError(f"--cloud {exc.args[0]}") from None
 
 
 def _domain(row: dict[str, Any] | None, tenant: str | None) -> str | None:

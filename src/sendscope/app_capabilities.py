@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .auth.credentials import CertificateCredential, ClientSecret
+from .clients.graph import parse_graph_time
 from .errors import SendscopeError
 
 if TYPE_CHECKING:
@@ -293,21 +294,9 @@ def _secret(item: dict[str, Any], credential: ClientSecret) -> SecretExpiry:
     return SecretExpiry(
         key_id=str(item.get("keyId", "")),
         display_name=str(item.get("displayName") or ""),
-        end=_parse_time(item.get("endDateTime")),
+        end=parse_graph_time(item.get("endDateTime")),
         maybe_in_use=bool(hint) and credential.value.reveal().startswith(hint),
     )
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.rstrip("Z")
-    head, _, fraction = text.partition(".")
-    try:
-        moment = datetime.fromisoformat(head + (f".{fraction[:6]}" if fraction else ""))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _expiry_warnings(

@@ -45,6 +45,7 @@ __all__ = [
     "AppSession",
     "ConnectionOptions",
     "EmulatorInfo",
+    "cloud_option",
     "connect_app",
     "resolve_app",
 ]
@@ -136,7 +137,7 @@ def resolve_app(
         )
     profile = (profiles or ProfileStore()).get(options.profile) if options.profile else Profile("")
     emulator = EmulatorInfo.load(options.emulator) if options.emulator else None
-    cloud = emulator_cloud(emulator.url) if emulator else _cloud(options.cloud or profile.cloud)
+    cloud = cloud_option(options.cloud or profile.cloud, emulator)
     tenant_row = emulator.tenant(options.tenant or profile.tenant) if emulator else None
     tenant = options.tenant or profile.tenant or (tenant_row["id"] if tenant_row else None)
     if not tenant:
@@ -163,7 +164,11 @@ def resolve_app(
     )
 
 
-def _cloud(name: str | None) -> Cloud:
+def cloud_option(name: str | None, emulator: EmulatorInfo | None = None) -> Cloud:
+    """The emulator's cloud, else ``--cloud`` (default global); UsageError naming the
+    choices for an unknown name."""
+    if emulator is not None:
+        return emulator_cloud(emulator.url)
     try:
         return cloud_named(name or "global")
     except KeyError as exc:

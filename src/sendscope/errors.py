@@ -43,6 +43,7 @@ __all__ = [
     "ServiceUnavailable",
     "Throttled",
     "UsageError",
+    "not_found",
 ]
 
 
@@ -134,3 +135,8 @@ class ServiceUnavailable(OutcomeUnknown):
 
 class AmbiguousOutcome(OutcomeUnknown):
     pass
+
+
+def not_found(exc: SendscopeError) -> ApiFailure | None:
+    """Microsoft 365's answer when it was 404 (Graph's not found, Exchange's NotFound)."""
+    return exc.failure if exc.failure is not None and exc.failure.status == 404 else None

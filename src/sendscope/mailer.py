@@ -1,37 +1,10 @@
-"""The mailer, as ``architecture.md`` names the use case: see ``sendscope.mail``.
+"""The mailer, as ``architecture.md`` names the use case: ``sendscope.mail`` under its name.
 
 ``from sendscope.mailer import Mailer, AsyncMailer, OutgoingMessage`` works as well as
-``from sendscope import …`` once the package root exports them.
+``from sendscope import …`` (the package root exports them).
 """
 
-from .mail import (
-    DEFAULT_MAX_WAIT,
-    AsyncMailer,
-    Attachment,
-    Clock,
-    Mailer,
-    MailerSettings,
-    OutgoingMessage,
-    Pacer,
-    SendingLimits,
-    SendReceipt,
-    SendResult,
-    SendStatus,
-    SystemClock,
-)
+from . import mail
+from .mail import *  # noqa: F403
 
-__all__ = [
-    "DEFAULT_MAX_WAIT",
-    "AsyncMailer",
-    "Attachment",
-    "Clock",
-    "Mailer",
-    "MailerSettings",
-    "OutgoingMessage",
-    "Pacer",
-    "SendReceipt",
-    "SendResult",
-    "SendStatus",
-    "SendingLimits",
-    "SystemClock",
-]
+__all__ = mail.__all__

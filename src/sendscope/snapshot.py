@@ -34,7 +34,8 @@ from .audit_permissions import (
     check_read_permissions,
     missing_read_permissions,
 )
-from .errors import PermissionMissing, RefusedByMicrosoft365
+from .clients.graph import parse_graph_time
+from .errors import PermissionMissing, RefusedByMicrosoft365, not_found
 from .policy import ApplicationAccessPolicy, GroupMembership, Recipient
 from .policy.snapshot import (
     EXCHANGE_RESOURCE,
@@ -45,6 +46,7 @@ from .policy.snapshot import (
     GraphUser,
     ServicePrincipal,
     TenantSnapshot,
+    app_role_names,
     microsoft_app_ids,
 )
 
@@ -152,7 +154,7 @@ class _Reader:
         try:
             body: dict[str, Any] = self.session.graph.get_json(path, {"$select": "id,appRoles"})
         except RefusedByMicrosoft365 as exc:
-            if exc.failure is not None and exc.failure.status == 404:
+            if not_found(exc):
                 return None  # e.g. a tenant without Exchange Online
             raise
         return body
@@ -231,11 +233,7 @@ def _grants(reader: _Reader) -> tuple[AppRoleGrant, ...]:
         resource = reader.resource(app_id)
         if resource is None:
             continue
-        names = {
-            str(r.get("id")).lower(): str(r.get("value"))
-            for r in resource.get("appRoles") or ()
-            if r.get("value")
-        }
+        names = app_role_names(resource.get("appRoles") or ())
         path = f"servicePrincipals/{resource['id']}/appRoleAssignedTo"
         rows = reader.graph("appRoleAssignedTo", path, "principalId,principalType,appRoleId")
         found += [
@@ -284,20 +282,9 @@ def _credential(app_id: str, item: Mapping[str, Any], kind: CredentialKind) -> C
         app_id=app_id,
         key_id=str(item.get("keyId") or ""),
         kind=kind,
-        end=_parse_time(item.get("endDateTime")),
+        end=parse_graph_time(item.get("endDateTime")),
         display_name=str(item.get("displayName") or ""),
     )
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    head, _, fraction = value.rstrip("Z").partition(".")
-    try:
-        moment = datetime.fromisoformat(head + (f".{fraction[:6]}" if fraction else ""))
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _users(reader: _Reader) -> tuple[GraphUser, ...]:
@@ -356,7 +343,7 @@ def _transitive(reader: _Reader, group_id: str) -> list[str]:
     try:
         rows = reader.graph("transitiveMembers", path, "id")
     except RefusedByMicrosoft365 as exc:
-        if exc.failure is not None and exc.failure.status == 404:
+        if not_found(exc):
             return []  # deleted between the two reads: the policy matches nobody
         raise
     return [str(r.get("id")) for r in rows]

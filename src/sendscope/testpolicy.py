@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from .auth.credentials import check_address, check_client_id
-from .errors import RefusedByMicrosoft365, UsageError
+from .errors import RefusedByMicrosoft365, UsageError, not_found
 from .policy import PolicyContext, Recipient, evaluate_access_policy
 
 __all__ = [
@@ -180,25 +180,19 @@ def _scope_groups(
         row = None if known is not None else exchange.get_recipient(scope)
         if row is not None:
             extra.append(row)
-        if (known is not None and known.is_group) or _is_group(row):
+        found = known or (Recipient.from_cmdlet(row) if row is not None else None)
+        if found is not None and found.is_group:
             queue.append(scope)
     while queue:
         group = queue.pop()
         if group in members:
             continue
         rows = exchange.get_distribution_group_members(group)
-        members[group] = [_object_id(r) for r in rows]
+        below = [Recipient.from_cmdlet(r) for r in rows]
+        members[group] = [r.object_id for r in below]
         extra.extend(rows)
-        queue.extend(_object_id(r) for r in rows if _is_group(r))
+        queue.extend(r.object_id for r in below if r.is_group)
     return extra, members
-
-
-def _is_group(row: dict[str, Any] | None) -> bool:
-    return row is not None and "Group" in str(row.get("RecipientTypeDetails") or "")
-
-
-def _object_id(row: dict[str, Any]) -> str:
-    return str(row.get("ExternalDirectoryObjectId") or row.get("Guid") or "").lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,8 +207,8 @@ def _server_verdict(exchange: PolicyReader, address: str, app_id: str) -> _Serve
             exchange.test_application_access_policy(identity=address, app_id=app_id)
         )
     except RefusedByMicrosoft365 as exc:
-        if exc.failure is not None and exc.failure.status == 404:
-            return _ServerVerdict(None, exc.failure.message)
+        if (failure := not_found(exc)) is not None:
+            return _ServerVerdict(None, failure.message)
         raise
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import shlex
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -220,7 +220,7 @@ class _Narrator:
         self.console.print(Text("\n".join(lines), style="cyan"), soft_wrap=True)
         self.console.print()
 
-    def output(self, render: Any) -> None:
+    def output(self, render: Callable[[Console], None]) -> None:
         if not self.quiet:
             render(self.console)
 

@@ -132,14 +132,9 @@ def _client_id(value: str | None, option: str) -> str | None:
 
 
 def _cloud(value: str | None) -> str | None:
-    from ..clouds import cloud_named
+    from ..connection import cloud_option
 
-    if value is None:
-        return None
-    try:
-        return cloud_named(value).name
-    except KeyError as exc:
-        raise UsageError(f"--cloud {exc.args[0]}") from None
+    return None if value is None else cloud_option(value).name
 
 
 def _certificate(path: Path | None, option: str) -> str | None:

@@ -26,7 +26,14 @@ from ..errors import (
     Throttled,
 )
 
-__all__ = ["FailureParser", "exception_for", "parse_graph_failure", "raise_for_failure"]
+__all__ = [
+    "FailureParser",
+    "exception_for",
+    "json_object",
+    "parse_graph_failure",
+    "raise_for_failure",
+    "retry_after",
+]
 
 FailureParser = Callable[[httpx2.Response], ApiFailure]
 
@@ -34,7 +41,7 @@ ACCESS_POLICY_MARKER = "Access to OData is disabled"
 
 
 def parse_graph_failure(response: httpx2.Response) -> ApiFailure:
-    error = _json(response).get("error")
+    error = json_object(response).get("error")
     error = error if isinstance(error, dict) else {}
     inner = error.get("innerError") or error.get("innererror") or {}
     request_id = (
@@ -47,7 +54,7 @@ def parse_graph_failure(response: httpx2.Response) -> ApiFailure:
         request_id=str(request_id),
         method=response.request.method,
         url=str(response.request.url),
-        retry_after=_retry_after(response),
+        retry_after=retry_after(response),
     )
 
 
@@ -81,7 +88,8 @@ def _class_for(failure: ApiFailure) -> Callable[..., SendscopeError]:
     return RequestRejected
 
 
-def _json(response: httpx2.Response) -> dict[str, Any]:
+def json_object(response: httpx2.Response) -> dict[str, Any]:
+    """The response body when it is a JSON object; {} for anything else."""
     try:
         value = response.json()
     except ValueError:
@@ -89,7 +97,8 @@ def _json(response: httpx2.Response) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _retry_after(response: httpx2.Response) -> float | None:
+def retry_after(response: httpx2.Response) -> float | None:
+    """``Retry-After`` in seconds (never negative), or None when absent or unreadable."""
     raw = response.headers.get("Retry-After")
     try:
         return max(0.0, float(raw)) if raw is not None else None

@@ -18,11 +18,11 @@ from typing import Any
 import httpx2
 
 from ..clouds import Cloud
-from ..errors import RefusedByMicrosoft365
+from ..errors import RefusedByMicrosoft365, not_found
 from ._http import ApiClient, RetryPolicy, TokenFn
 from .exchange_errors import NOT_ALLOWED, exchange_exception_for, parse_exchange_failure
 
-__all__ = ["MODULE_PAGE_SIZE", "ExchangeAdminClient", "is_not_found", "is_read_cmdlet"]
+__all__ = ["MODULE_PAGE_SIZE", "ExchangeAdminClient", "is_read_cmdlet"]
 
 UNLIMITED = "Unlimited"
 # The page size the ExchangeOnlineManagement module asks for (``Prefer:
@@ -34,11 +34,6 @@ MAILBOX_TYPES = ("UserMailbox", "SharedMailbox")
 def is_read_cmdlet(cmdlet: str) -> bool:
     """Get-* and Test-* change nothing: safe to retry on 429, 503 and 504."""
     return cmdlet.lower().startswith(("get-", "test-"))
-
-
-def is_not_found(exc: RefusedByMicrosoft365) -> bool:
-    """Did Exchange answer NotFound (ManagementObjectNotFoundException)?"""
-    return exc.failure is not None and exc.failure.status == 404
 
 
 class ExchangeAdminClient(ApiClient):
@@ -194,7 +189,7 @@ class ExchangeAdminClient(ApiClient):
         try:
             rows = self.invoke(cmdlet, parameters)
         except RefusedByMicrosoft365 as exc:
-            if is_not_found(exc):
+            if not_found(exc):
                 return None
             raise
         return rows[0] if rows else None

@@ -13,7 +13,6 @@ Authorisation failures carry no ``details``: ``401 "User is not allowed to call 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import httpx2
 
@@ -26,6 +25,7 @@ from ..errors import (
     ServiceUnavailable,
     Throttled,
 )
+from .errors import json_object, retry_after
 
 __all__ = [
     "NOT_ALLOWED",
@@ -54,7 +54,7 @@ def exchange_message(detail: str) -> str:
 
 def parse_exchange_failure(response: httpx2.Response) -> ApiFailure:
     """The failure as Exchange stated it: status, code, and Exchange's own sentence."""
-    error = _json(response).get("error")
+    error = json_object(response).get("error")
     error = error if isinstance(error, dict) else {}
     details = error.get("details")
     first = details[0] if isinstance(details, list) and details else {}
@@ -67,7 +67,7 @@ def parse_exchange_failure(response: httpx2.Response) -> ApiFailure:
         request_id=response.headers.get("request-id", ""),
         method=response.request.method,
         url=str(response.request.url),
-        retry_after=_retry_after(response),
+        retry_after=retry_after(response),
     )
 
 
@@ -93,19 +93,3 @@ def exchange_exception_for(failure: ApiFailure, cmdlet: str) -> SendscopeError:
 
 def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
-
-
-def _json(response: httpx2.Response) -> dict[str, Any]:
-    try:
-        value = response.json()
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _retry_after(response: httpx2.Response) -> float | None:
-    raw = response.headers.get("Retry-After")
-    try:
-        return max(0.0, float(raw)) if raw is not None else None
-    except ValueError:
-        return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -17,7 +18,7 @@ from ..errors import AmbiguousOutcome, ApiFailure, ServiceUnavailable
 from ._http import ApiClient, RetryableFailure, RetryPolicy, exhausted_error, retry_backoff
 from .errors import parse_graph_failure, raise_for_failure
 
-__all__ = ["GraphClient", "TokenSource", "redact_upload_tokens", "user_path"]
+__all__ = ["GraphClient", "TokenSource", "parse_graph_time", "redact_upload_tokens", "user_path"]
 
 JSON = {"Content-Type": "application/json"}
 _AUTHTOKEN = re.compile(r"(authtoken=)[^&\s\"'#]+", re.IGNORECASE)
@@ -45,10 +46,6 @@ class GraphClient(ApiClient):
             parse_failure=parse_graph_failure,
             retry=retry,
         )
-
-    def send_mail(self, mailbox: str, payload: dict[str, Any]) -> None:
-        """POST /users/{mailbox}/sendMail: 202 and no body, or an exception."""
-        self.request("POST", f"users/{quote(mailbox)}/sendMail", read=False, json=payload)
 
     # -- mail, with the body already encoded (its size was checked against the 4 MB limit) --
     # learn.microsoft.com/graph/api/user-sendmail, …/user-post-messages,
@@ -172,3 +169,16 @@ _LOG_FILTER = _RedactUploadTokens()
 logging.getLogger("httpx2").addFilter(_LOG_FILTER)
 
 __all__ += ["message_path"]
+
+
+def parse_graph_time(value: Any) -> datetime | None:
+    """A Graph ``DateTimeOffset`` (``2027-03-31T10:00:00.1234567Z``) as an aware datetime;
+    None when absent or unreadable. Graph gives up to seven fraction digits; Python reads six."""
+    if not isinstance(value, str) or not value:
+        return None
+    head, _, fraction = value.rstrip("Z").partition(".")
+    try:
+        moment = datetime.fromisoformat(head + (f".{fraction[:6]}" if fraction else ""))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from .audit_reach import AppView, TenantView, is_constrained, tenant_view
+from .audit_reach import AppView, TenantView, tenant_view
 from .audit_rules import AUDIT_RULES, SOON_EXPIRING_DAYS, app_findings
-from .effective import RBAC_NOT_EVALUATED
+from .effective import RBAC_NOT_EVALUATED, is_constrained
 from .findings import AppReach, AuditResult, Finding, Severity
 from .model import ALL_APPS, ApplicationAccessPolicy, Recipient
 from .snapshot import TenantSnapshot

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .context import PolicyContext
-from .effective import CONSTRAINED_PERMISSIONS
+from .effective import is_constrained, is_not_constrained
 from .evaluate import PolicyReach, policy_reach
 from .findings import AppKind, PermissionReach
 from .model import AccessRight, ApplicationAccessPolicy
@@ -23,33 +23,21 @@ from .snapshot import AppRoleGrant, CredentialRecord, ServicePrincipal, TenantSn
 __all__ = [
     "AppView",
     "TenantView",
-    "is_constrained",
     "is_mailbox_permission",
     "tenant_view",
 ]
 
-_CONSTRAINED = frozenset(p.casefold() for p in CONSTRAINED_PERMISSIONS)
-# Graph application permissions that open mailbox content or settings, by prefix, and the
-# Exchange ones (EWS, IMAP, POP, SMTP) by name.
+# Graph application permissions that open mailbox content or settings, by prefix; the
+# ones access policies do or do not constrain are effective.py's.
 _MAILBOX_PREFIXES = ("mail.", "calendars.", "contacts.", "mailboxsettings.")
-_LOOSE_PREFIXES = ("mailboxitem.", "mailboxfolder.")
-_LOOSE_NAMES = frozenset(
-    {"imap.accessasapp", "pop.accessasapp", "smtp.sendasapp", "ews.accessasapp"}
-)
-
-
-def is_constrained(permission: str) -> bool:
-    """Is this a permission Application Access Policies are documented to constrain?"""
-    return permission.casefold() in _CONSTRAINED
 
 
 def is_mailbox_permission(permission: str) -> bool:
     """Does this application permission reach mailboxes (constrained by policies or not)?"""
-    folded = permission.casefold()
     return (
-        folded in _CONSTRAINED
-        or folded.startswith(_MAILBOX_PREFIXES + _LOOSE_PREFIXES)
-        or folded in _LOOSE_NAMES
+        is_constrained(permission)
+        or is_not_constrained(permission)
+        or permission.casefold().startswith(_MAILBOX_PREFIXES)
     )
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 
-from .audit_reach import AppView, TenantView, is_constrained
+from .audit_reach import AppView, TenantView
+from .effective import is_constrained
 from .findings import AppKind, Finding, PermissionReach, Severity
 from .snapshot import CredentialKind, CredentialRecord
 

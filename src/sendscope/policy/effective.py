@@ -30,6 +30,8 @@ __all__ = [
     "MailboxPermissions",
     "effective_access",
     "effective_send_access",
+    "is_constrained",
+    "is_not_constrained",
     "mailbox_permissions",
 ]
 
@@ -63,8 +65,14 @@ _NOT_CONSTRAINED = {
 }
 
 
-def _is_not_constrained(role: str) -> bool:
-    folded = role.casefold()
+def is_constrained(permission: str) -> bool:
+    """Is this a permission Application Access Policies are documented to constrain?"""
+    return permission.casefold() in _CONSTRAINED
+
+
+def is_not_constrained(permission: str) -> bool:
+    """Does it reach mailboxes without access policies being documented to stop it?"""
+    folded = permission.casefold()
     return folded in _NOT_CONSTRAINED or folded.startswith(_NOT_CONSTRAINED_PREFIXES)
 
 
@@ -105,8 +113,8 @@ class MailboxPermissions:
 def mailbox_permissions(roles: Iterable[str]) -> MailboxPermissions:
     """Sort an app's Graph/Exchange application permission names (role values)."""
     unique = tuple(dict.fromkeys(roles))
-    constrained = tuple(r for r in unique if r.casefold() in _CONSTRAINED)
-    loose = tuple(r for r in unique if _is_not_constrained(r))
+    constrained = tuple(r for r in unique if is_constrained(r))
+    loose = tuple(r for r in unique if is_not_constrained(r))
     other = tuple(r for r in unique if r not in constrained and r not in loose)
     return MailboxPermissions(constrained, loose, other)
 

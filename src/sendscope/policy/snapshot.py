@@ -17,6 +17,7 @@ from datetime import datetime
 from enum import Enum
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from .model import ApplicationAccessPolicy, Recipient
 from .scope import GroupMembership
@@ -31,6 +32,7 @@ __all__ = [
     "GraphUser",
     "ServicePrincipal",
     "TenantSnapshot",
+    "app_role_names",
     "microsoft_app_ids",
 ]
 
@@ -173,9 +175,6 @@ class TenantSnapshot:
         )
 
 
-def membership_of(members: Mapping[str, Iterable[str]]) -> GroupMembership:
-    """``GroupMembership`` from ``{group object id: [member object ids]}``."""
-    return GroupMembership.from_members(members)
-
-
-__all__ += ["membership_of"]
+def app_role_names(app_roles: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+    """A resource service principal's ``appRoles``: role id (lower case) → permission name."""
+    return {str(r.get("id")).lower(): str(r.get("value")) for r in app_roles if r.get("value")}

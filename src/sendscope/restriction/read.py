@@ -13,8 +13,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from ..errors import RefusedByMicrosoft365, UsageError
+from ..errors import RefusedByMicrosoft365, UsageError, not_found
 from ..policy import ApplicationAccessPolicy, PolicyContext, Recipient, mailbox_permissions
+from ..policy.snapshot import app_role_names
 from .model import AppInfo
 
 __all__ = ["ExchangeAdmin", "GraphReader", "read_app", "read_context"]
@@ -83,7 +84,7 @@ def _service_principal(graph: GraphReader, app_id: str, tenant: str) -> dict[str
     try:
         body: dict[str, Any] = graph.get_json(path, {"$select": "id,appId,displayName"})
     except RefusedByMicrosoft365 as exc:
-        if exc.failure is None or exc.failure.status != 404:
+        if not not_found(exc):
             raise
         raise UsageError(
             f"app {app_id} has no service principal in tenant {tenant}: it is not registered "
@@ -110,11 +111,7 @@ def _roles(graph: GraphReader, sp_id: str) -> tuple[str, ...]:
 
 def _app_roles(graph: GraphReader, resource_id: str) -> dict[str, str]:
     body = graph.get_json(f"servicePrincipals/{resource_id}", {"$select": "id,appRoles"})
-    return {
-        str(role.get("id")).lower(): str(role.get("value"))
-        for role in body.get("appRoles") or ()
-        if role.get("value")
-    }
+    return app_role_names(body.get("appRoles") or ())
 
 
 def read_context(exchange: ExchangeAdmin, app_id: str, group: str | None) -> PolicyContext:

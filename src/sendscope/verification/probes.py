@@ -20,6 +20,7 @@ from ..errors import (
     OutcomeUnknown,
     RefusedByMicrosoft365,
     SendscopeError,
+    not_found,
 )
 from ..mail import OutgoingMessage, SendReceipt
 from ..policy import (
@@ -127,8 +128,8 @@ def _test(
     except OutcomeUnknown as exc:
         return TestEvidence(None, exc.message, unknown=exc.message)
     except RefusedByMicrosoft365 as exc:
-        if exc.failure is not None and exc.failure.status == 404:
-            return TestEvidence(None, exc.failure.message)
+        if (failure := not_found(exc)) is not None:
+            return TestEvidence(None, failure.message)
         raise
     verdict = str(result.get("AccessCheckResult") or "")
     checked = evaluate_access_policy(context, app_id, _recipient(context, address, result))
