@@ -35,7 +35,7 @@ from .auth.credentials import (
 )
 from .clouds import Cloud
 from .connection import EmulatorInfo, cloud_option
-from .errors import UsageError
+from .errors import NotSignedIn, UsageError
 from .profiles import Profile, ProfileStore
 
 if TYPE_CHECKING:
@@ -125,7 +125,7 @@ def resolve_admin(
         return AdminConnection(cloud, tenant, emu, None, ca_file, _domain(row, tenant))
     from .auth.admin_tokens import NOT_SIGNED_IN
 
-    raise UsageError(NOT_SIGNED_IN)
+    raise NotSignedIn(NOT_SIGNED_IN)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ The tree (architecture.md, "exit codes")::
 
     SendscopeError                      1  unexpected: a bug, with how to report it
     ├── UsageError                      2  bad input or usage; nothing was sent or written
+    │   └── NotSignedIn                    no admin identity: no login, no admin app
     ├── CheckFailed                     3  a check did not hold
     ├── AuthenticationFailed            4  Entra refused the credentials (AADSTS explained)
     ├── RefusedByMicrosoft365           5  Microsoft 365 said no
@@ -34,6 +35,7 @@ __all__ = [
     "CheckFailed",
     "MailboxNotEnabled",
     "MailboxNotFound",
+    "NotSignedIn",
     "OutcomeUnknown",
     "PermissionMissing",
     "RefusedByMicrosoft365",
@@ -75,6 +77,10 @@ class SendscopeError(Exception):
 
 class UsageError(SendscopeError):
     exit_code = 2
+
+
+class NotSignedIn(UsageError):
+    """No admin identity at all; ``verify`` then runs without one, other commands stop."""
 
 
 class CheckFailed(SendscopeError):

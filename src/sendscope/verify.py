@@ -42,7 +42,7 @@ address whose effective rung held keeps it; it is not sent as again.
 
 from __future__ import annotations
 
-from .errors import UsageError
+from .errors import CheckFailed, OutcomeUnknown, UsageError
 from .verification.model import (
     AddressCheck,
     AddressState,
@@ -91,6 +91,7 @@ __all__ = [
     "format_duration",
     "parse_duration",
     "plan_verification",
+    "raise_for_outcome",
     "run_verification",
     "sending_app_id",
 ]
@@ -107,6 +108,15 @@ def run_verification(
     """Run the ladder until it holds, is misconfigured, or the deadline passes."""
     app_id = sending_app_id(plan, app)
     return run_rounds(plan, app, app_id, admin, clock=clock, observer=observer)
+
+
+def raise_for_outcome(report: VerifyReport) -> None:
+    """The outcome as the exit code architecture.md gives it: nothing for effective,
+    CheckFailed (3) for not effective or misconfigured, OutcomeUnknown (6) for cannot tell."""
+    if report.outcome is Outcome.CANNOT_TELL:
+        raise OutcomeUnknown(report.summary)
+    if report.outcome is not Outcome.EFFECTIVE:
+        raise CheckFailed(report.summary)
 
 
 def sending_app_id(plan: VerifyPlan, app: object) -> str:

@@ -26,7 +26,7 @@ import httpx2
 import msal
 
 from ..clouds import Cloud
-from ..errors import AuthenticationFailed, UsageError
+from ..errors import AuthenticationFailed, NotSignedIn, UsageError
 from .aadsts import TokenFailure, explain, failure_from_body
 from .app_tokens import AccessToken, token_claims
 from .msal_http import MsalHttpClient
@@ -216,7 +216,7 @@ class DelegatedTokenSource:
     def token(self, scope: str, *, force_refresh: bool = False) -> AccessToken:
         accounts = self._app.get_accounts()
         if not accounts:
-            raise UsageError(NOT_SIGNED_IN)
+            raise NotSignedIn(NOT_SIGNED_IN)
         result = self._app.acquire_token_silent(
             [scope], account=accounts[0], force_refresh=force_refresh
         )

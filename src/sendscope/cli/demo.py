@@ -66,7 +66,9 @@ def demo(keep: KeepOpt = False, as_json: JsonOpt = False) -> None:
         result = _run(work, console, keep=keep, as_json=as_json)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    _exit(result)
+    from ..verify import raise_for_outcome
+
+    raise_for_outcome(result.verify)
 
 
 def _run(work: Path, console: Console, *, keep: bool, as_json: bool) -> DemoResult:
@@ -179,15 +181,3 @@ def _wait_for_interrupt() -> None:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
-
-
-def _exit(result: DemoResult) -> None:
-    """Exit as verify would: 0 effective, 3 not effective or misconfigured, 6 cannot tell."""
-    from ..errors import CheckFailed, OutcomeUnknown
-    from ..verify import Outcome
-
-    report = result.verify
-    if report.outcome is Outcome.CANNOT_TELL:
-        raise OutcomeUnknown(report.summary)
-    if report.outcome is not Outcome.EFFECTIVE:
-        raise CheckFailed(report.summary)

@@ -66,10 +66,6 @@ class DemoResult:
     verify: VerifyReport
     wall_seconds: float
 
-    @property
-    def exit_code(self) -> int:
-        return self.verify.exit_code
-
 
 def run_procedure(
     tenant: DemoTenant, clock: VerifyClock, console: Console, *, quiet: bool = False
@@ -170,8 +166,8 @@ def _verify(
     clock: VerifyClock,
 ) -> VerifyReport:
     from ..mail import Mailer
-    from ..verify import plan_verification, run_verification
-    from .verify_output import VerifyDisplay, render_report
+    from ..verify import plan_verification
+    from .verify_output import render_report, run_shown
 
     allowed, denied = tenant.address("noreply"), tenant.address("ceo")
     group = tenant.address(GROUP_LOCAL)
@@ -189,13 +185,10 @@ def _verify(
         "clock on instead of waiting.",
         before=False,
     )
-    mailer = Mailer(app)
-    if show.quiet:
-        return run_verification(plan, mailer, admin, clock=clock)
-    console = show.console
-    with VerifyDisplay(console, plan, tenant.app_id, live=console.is_terminal) as display:
-        report = run_verification(plan, mailer, admin, clock=clock, observer=display)
-    render_report(report, console)
+    console = None if show.quiet else show.console
+    report = run_shown(plan, Mailer(app), admin, tenant.app_id, console, clock=clock)
+    if console is not None:
+        render_report(report, console)
     return report
 
 

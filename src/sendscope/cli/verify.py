@@ -11,7 +11,6 @@ cli/verify_output.py (``sendscope demo`` shows them too), imported only when nee
 from __future__ import annotations
 
 import json
-import os
 import sys
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Annotated
@@ -168,7 +167,7 @@ def verify(
     prompt = _hidden_prompt if sys.stdin.isatty() else None
     with Mailer.connect(options, prompt=prompt) as app:
         app_ref = sending_app_id(plan, app)  # before any request: a wrong --app costs nothing
-        admin = None if no_admin else _admin(admin_opts, _explicit_admin(admin_opts))
+        admin = None if no_admin else _admin(admin_opts, explicit=False)
         with admin if admin is not None else nullcontext():
             report = _run(plan, app, admin, app_ref, as_json)
     _finish(report, app.session.connection.identity.tenant, as_json)
@@ -180,19 +179,13 @@ def _run(
     """The rounds, with a live display on a terminal, plain lines otherwise, none for JSON."""
     from rich.console import Console
 
-    from ..verify import run_verification
-    from .verify_output import VerifyDisplay
+    from .verify_output import run_shown
 
-    if as_json:
-        return run_verification(plan, app, admin)
-    console = Console(highlight=False)
-    with VerifyDisplay(console, plan, app_ref, live=console.is_terminal) as display:
-        return run_verification(plan, app, admin, observer=display)
+    return run_shown(plan, app, admin, app_ref, None if as_json else Console(highlight=False))
 
 
 def _finish(report: VerifyReport, tenant: str, as_json: bool) -> None:
-    from ..errors import CheckFailed, OutcomeUnknown
-    from ..verify import Outcome
+    from ..verify import raise_for_outcome
 
     if as_json:
         from .verify_output import document
@@ -204,29 +197,20 @@ def _finish(report: VerifyReport, tenant: str, as_json: bool) -> None:
         from .verify_output import render_report
 
         render_report(report, Console(highlight=False))
-    if report.outcome is Outcome.CANNOT_TELL:
-        raise OutcomeUnknown(report.summary)
-    if report.outcome is not Outcome.EFFECTIVE:
-        raise CheckFailed(report.summary)
-
-
-def _explicit_admin(options: AdminOptions) -> bool:
-    given = (options.admin_client_id, options.admin_client_secret_file, options.admin_certificate)
-    env = ("SENDSCOPE_ADMIN_CLIENT_ID", "SENDSCOPE_ADMIN_CLIENT_SECRET")
-    return any(given) or any(os.environ.get(name, "").strip() for name in env)
+    raise_for_outcome(report)
 
 
 def _admin(options: AdminOptions, explicit: bool) -> AdminSession | None:
     """The admin session; None (configured and tested not checked) when there is no admin
-    identity at all and none was asked for."""
+    identity at all, unless ``explicit`` says one is required. (An admin option or variable
+    always resolves to an admin app, so the command itself never needs ``explicit``.)"""
     from ..admin import AdminSession, resolve_admin
-    from ..auth.admin_tokens import NOT_SIGNED_IN
-    from ..errors import UsageError
+    from ..errors import NotSignedIn
 
     try:
         connection = resolve_admin(options, prompt=_hidden_prompt if sys.stdin.isatty() else None)
-    except UsageError as exc:
-        if explicit or exc.message != NOT_SIGNED_IN:
+    except NotSignedIn:
+        if explicit:
             raise
         return None
     return AdminSession(connection)

@@ -19,17 +19,40 @@ if TYPE_CHECKING:
 
     from ..verify import (
         AddressCheck,
+        AdminClients,
         ConfiguredCheck,
         PolicyRef,
         RoundReport,
+        Sender,
         SendEvidence,
+        VerifyClock,
         VerifyPlan,
         VerifyReport,
     )
 
-__all__ = ["SCHEMA_VERSION", "VerifyDisplay", "document", "render_report"]
+__all__ = ["SCHEMA_VERSION", "VerifyDisplay", "document", "render_report", "run_shown"]
 
 SCHEMA_VERSION = 1
+
+
+def run_shown(
+    plan: VerifyPlan,
+    app: Sender,
+    admin: AdminClients | None,
+    app_id: str,
+    console: Console | None,
+    *,
+    clock: VerifyClock | None = None,
+) -> VerifyReport:
+    """``run_verification`` shown on ``console`` (live on a terminal, a line per round
+    otherwise); without a console (``--json``), shown nowhere."""
+    from ..verify import run_verification
+
+    if console is None:
+        return run_verification(plan, app, admin, clock=clock)
+    with VerifyDisplay(console, plan, app_id, live=console.is_terminal) as display:
+        return run_verification(plan, app, admin, clock=clock, observer=display)
+
 
 _COLOURS = {
     "effective": "green",

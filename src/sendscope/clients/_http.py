@@ -32,6 +32,7 @@ __all__ = [
     "RetryableFailure",
     "TokenFn",
     "exhausted_error",
+    "make_async_http_client",
     "make_http_client",
     "retry_backoff",
 ]
@@ -50,8 +51,27 @@ def make_http_client(
     return httpx2.Client(
         verify=context,
         transport=transport,
-        timeout=httpx2.Timeout(60.0, connect=15.0),
-        headers={"User-Agent": f"sendscope/{__version__}"},
+        timeout=httpx2.Timeout(_TIMEOUT, connect=_CONNECT_TIMEOUT),
+        headers=_HEADERS,
+        follow_redirects=False,
+    )
+
+
+_TIMEOUT, _CONNECT_TIMEOUT = 60.0, 15.0
+_HEADERS = {"User-Agent": f"sendscope/{__version__}"}
+
+
+def make_async_http_client(
+    context: ssl.SSLContext, *, transport: httpx2.AsyncBaseTransport | None, connections: int
+) -> httpx2.AsyncClient:
+    """``make_http_client``'s async twin, for up to ``connections`` requests at once and no
+    wait for a free connection (the caller bounds how many it starts)."""
+    return httpx2.AsyncClient(
+        verify=context,
+        transport=transport,
+        timeout=httpx2.Timeout(_TIMEOUT, connect=_CONNECT_TIMEOUT, pool=None),
+        limits=httpx2.Limits(max_connections=connections, max_keepalive_connections=connections),
+        headers=_HEADERS,
         follow_redirects=False,
     )
 

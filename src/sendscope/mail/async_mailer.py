@@ -16,11 +16,11 @@ from typing import Any
 
 import httpx2
 
-from .. import __version__
 from ..auth.trust import ssl_context
+from ..clients._http import make_async_http_client
+from ..clients.async_graph import AsyncGraphClient, AsyncTokens
 from ..connection import AppSession, ConnectionOptions, Prompt, connect_app
 from ..errors import SendscopeError
-from .async_api import AsyncGraphClient, AsyncTokens
 from .common import MailerSettings, held_too_long, is_fatal, receipt, refused, result_for
 from .explain import SendContext, explain
 from .message import OutgoingMessage
@@ -144,12 +144,5 @@ def _async_http(
 ) -> httpx2.AsyncClient:
     """Same trust and timeouts as the session's client; no pool wait limit, since the
     mailer itself bounds how many requests run at once."""
-    connections = cap or 100
-    return httpx2.AsyncClient(
-        verify=ssl_context(session.connection.ca_file),
-        transport=transport,
-        timeout=httpx2.Timeout(60.0, connect=15.0, pool=None),
-        limits=httpx2.Limits(max_connections=connections, max_keepalive_connections=connections),
-        headers={"User-Agent": f"sendscope/{__version__}"},
-        follow_redirects=False,
-    )
+    context = ssl_context(session.connection.ca_file)
+    return make_async_http_client(context, transport=transport, connections=cap or 100)

@@ -45,7 +45,7 @@ class MailApi(Protocol):
 
 
 class AsyncMailApi(Protocol):
-    """The same calls, awaited (``mail.async_api.AsyncGraphClient``)."""
+    """The same calls, awaited (``clients.async_graph.AsyncGraphClient``)."""
 
     async def send_mail_encoded(self, mailbox: str, body: bytes) -> str: ...
     async def create_draft(self, mailbox: str, body: bytes) -> str: ...

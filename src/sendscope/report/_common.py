@@ -6,24 +6,30 @@ with the same words for an acceptance.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable
 
 from ..policy.findings import Acceptance, AppReach, AuditResult, Finding, PermissionReach, Severity
 
 __all__ = [
+    "NO_APPS",
     "SEVERITIES",
     "acceptance_text",
     "apps_text",
     "by_severity",
     "counts",
+    "json_text",
     "ordered_apps",
     "ordered_findings",
     "percent",
     "reach_text",
     "summary_text",
+    "when_text",
     "worst_by_app",
 ]
+
+NO_APPS = "No app holds a mailbox permission."
 
 # Worst first: the order of every report's sections.
 SEVERITIES: tuple[Severity, ...] = (
@@ -106,3 +112,13 @@ def summary_text(result: AuditResult) -> str:
     accepted = sum(n["accepted"] for n in numbers.values())
     tail = f" ({accepted} accepted)" if accepted else ""
     return ", ".join(parts) + tail
+
+
+def when_text(result: AuditResult) -> str:
+    """When the audit ran, as every human report writes it."""
+    return result.generated_at.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def json_text(document: object) -> str:
+    """A JSON report's text: indented, UTF-8 as it is, one final newline."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -12,6 +12,7 @@ from html import escape
 
 from ..policy.findings import AppReach, AuditResult, Finding, Severity
 from ._common import (
+    NO_APPS,
     SEVERITIES,
     acceptance_text,
     apps_text,
@@ -20,6 +21,7 @@ from ._common import (
     ordered_apps,
     percent,
     reach_text,
+    when_text,
     worst_by_app,
 )
 
@@ -74,7 +76,7 @@ def render(result: AuditResult) -> str:
 
 
 def _summary(result: AuditResult) -> str:
-    when = result.generated_at.strftime("%Y-%m-%d %H:%M UTC")
+    when = when_text(result)
     numbers = counts(result)
     chips = "".join(
         f'<span class="chip {s.value}">{numbers[s.value]["findings"]} {s.value}'
@@ -102,7 +104,7 @@ def chart(result: AuditResult) -> str:
     """An inline SVG bar chart: each app's reach as a share of all mailboxes."""
     apps = ordered_apps(result)
     if not apps:
-        return "<p>No app holds a mailbox permission.</p>"
+        return f"<p>{NO_APPS}</p>"
     worst = worst_by_app(result)
     row, label, bar = 22, 260, 380
     height = row * len(apps) + 10

@@ -6,11 +6,15 @@ a schema version; a rename or removal bumps ``schema_version``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from ..policy.findings import Acceptance, AppReach, AuditResult, Finding, PermissionReach
-from ._common import counts, ordered_apps, ordered_findings
+from ._common import (
+    counts,
+    json_text,
+    ordered_apps,
+    ordered_findings,
+)
 
 __all__ = ["SCHEMA_VERSION", "document", "render"]
 
@@ -19,7 +23,7 @@ SCHEMA_VERSION = 1
 
 def render(result: AuditResult) -> str:
     """The document as indented JSON text, ending in a newline."""
-    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+    return json_text(document(result))
 
 
 def document(result: AuditResult) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import re
 
 from ..policy.findings import AppReach, AuditResult, Finding
 from ._common import (
+    NO_APPS,
     acceptance_text,
     apps_text,
     by_severity,
@@ -18,6 +19,7 @@ from ._common import (
     percent,
     reach_text,
     summary_text,
+    when_text,
 )
 
 __all__ = ["code", "render", "text"]
@@ -48,7 +50,7 @@ def render(result: AuditResult) -> str:
 
 
 def _heading(result: AuditResult) -> list[str]:
-    when = result.generated_at.strftime("%Y-%m-%d %H:%M UTC")
+    when = when_text(result)
     return [
         f"# sendscope audit of {text(result.tenant_domain or result.tenant_id)}",
         "",
@@ -85,7 +87,7 @@ def _finding(finding: Finding) -> list[str]:
 def _reach(result: AuditResult) -> list[str]:
     lines = ["", "## Reach per app", ""]
     if not result.apps:
-        return [*lines, "No app holds a mailbox permission."]
+        return [*lines, NO_APPS]
     lines += ["| App | Kind | Reach | Permissions | Policies |", "|---|---|---:|---|---|"]
     return lines + [_reach_row(a, result.mailbox_count) for a in ordered_apps(result)]
 

@@ -19,14 +19,16 @@ Spec: https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from ..policy.findings import Acceptance, AuditResult, Finding, Severity
-from ._common import ordered_findings
+from ._common import (
+    json_text,
+    ordered_findings,
+)
 
 __all__ = [
     "FINGERPRINT",
@@ -82,7 +84,7 @@ RULE_DESCRIPTIONS: Mapping[str, str] = {
 
 def render(result: AuditResult) -> str:
     """The SARIF log as indented JSON text, ending in a newline."""
-    return json.dumps(document(result), indent=2, ensure_ascii=False) + "\n"
+    return json_text(document(result))
 
 
 def document(result: AuditResult) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from rich.text import Text
 
 from ..policy.findings import AppReach, AuditResult, Finding, Severity
 from ._common import (
+    NO_APPS,
     acceptance_text,
     apps_text,
     by_severity,
@@ -29,6 +30,7 @@ from ._common import (
     percent,
     reach_text,
     summary_text,
+    when_text,
 )
 
 __all__ = ["WIDTH", "render", "show"]
@@ -89,7 +91,7 @@ def _print(console: Console, result: AuditResult) -> None:
 
 
 def _heading(result: AuditResult) -> Text:
-    when = result.generated_at.strftime("%Y-%m-%d %H:%M UTC")
+    when = when_text(result)
     text = Text("Audit of ", "bold")
     text.append(result.tenant_domain or result.tenant_id, "bold")
     text.append(f" ({result.tenant_id}), {when}: {result.mailbox_count} mailboxes, ")
@@ -129,7 +131,7 @@ def _finding_cell(finding: Finding) -> RenderableType:
 
 def _reach_table(result: AuditResult) -> RenderableType:
     if not result.apps:
-        return Text("No app holds a mailbox permission.")
+        return Text(NO_APPS)
     table = Table(box=None, pad_edge=False, header_style="bold")
     table.add_column("App", ratio=2, overflow="fold")
     table.add_column("Kind", no_wrap=True)

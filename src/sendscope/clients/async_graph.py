@@ -22,7 +22,8 @@ import httpx2
 import stamina
 
 from ..auth.app_tokens import AccessToken, AppTokenSource
-from ..clients._http import (
+from ..errors import AmbiguousOutcome, AuthenticationFailed, ServiceUnavailable
+from ._http import (
     READ_RETRY_STATUSES,
     WRITE_RETRY_STATUSES,
     RetryableFailure,
@@ -30,9 +31,8 @@ from ..clients._http import (
     exhausted_error,
     retry_backoff,
 )
-from ..clients.errors import parse_graph_failure, raise_for_failure
-from ..clients.graph import JSON, _without_query, message_path, user_path
-from ..errors import AmbiguousOutcome, AuthenticationFailed, ServiceUnavailable
+from .errors import parse_graph_failure, raise_for_failure
+from .graph import JSON, _without_query, message_path, user_path
 
 __all__ = ["AsyncGraphClient", "AsyncTokenFn", "AsyncTokens"]
 
