@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import math
 import sqlite3
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ..core.durations import parse_duration
+from ..core.ids import is_guid
 from ..core.state import EmulatorState
 from ..core.store import Row
 from ..seeds.fixtures import FixtureError, SeedCredential, apply_fixture, load_credentials
@@ -141,7 +141,7 @@ def create_tenant(state: EmulatorState, fixture: Mapping[str, Any]) -> TenantVie
 def _check_fixture_id(state: EmulatorState, value: Any) -> None:
     if value is None:
         return
-    if not isinstance(value, str) or not _is_guid(value):
+    if not isinstance(value, str) or not is_guid(value):
         raise InvalidFixture(f"fixture field 'id' must be a tenant GUID, not {value!r}")
     if state.tenant(value) is not None:
         raise InvalidFixture(
@@ -191,14 +191,6 @@ def _summary(row: Row) -> TenantSummary:
         row["user_count"], row["mailbox_count"], row["group_count"], row["app_count"]
     )
     return TenantSummary(row["id"], row["domain"], row["display_name"], counts)
-
-
-def _is_guid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) == 36
 
 
 # -- clock -------------------------------------------------------------------------------

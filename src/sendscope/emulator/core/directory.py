@@ -21,6 +21,8 @@ __all__ = [
     "EXCHANGE_RESOURCE",
     "GRAPH_APP_ID",
     "GRAPH_RESOURCE",
+    "GROUP_TYPES",
+    "MAILBOX_TYPES",
     "Directory",
     "Mailbox",
     "default_secret_lifetime",
@@ -32,7 +34,9 @@ GRAPH_RESOURCE = "https://graph.microsoft.com"
 EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 EXCHANGE_RESOURCE = "https://outlook.office365.com"
 
-MAILBOX_TYPES = ("UserMailbox", "SharedMailbox")
+# Exchange recipients that hold a mailbox, and the mail-enabled groups (RecipientTypeDetails).
+MAILBOX_TYPES = frozenset({"UserMailbox", "SharedMailbox"})
+GROUP_TYPES = frozenset({"MailUniversalSecurityGroup", "MailUniversalDistributionGroup"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,12 +8,14 @@ import itertools
 import os
 import secrets
 import time
+import uuid
 from datetime import UTC, datetime
 from functools import lru_cache
 
 __all__ = [
     "b64url",
     "guid",
+    "is_guid",
     "iso_utc",
     "opaque",
     "ordered_guid",
@@ -27,6 +29,15 @@ def guid() -> str:
     """A random (version 4) GUID; formatted by hand, as uuid4() is slow for bulk fixtures."""
     h = os.urandom(16).hex()
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
+def is_guid(value: str) -> bool:
+    """A GUID in its 36-character form (``uuid.UUID`` alone also takes braces, URNs …)."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return len(value) == 36
 
 
 def ordered_guid() -> str:

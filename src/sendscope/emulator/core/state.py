@@ -7,7 +7,6 @@ module-global: two states in one process are two independent emulators.
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from starlette.requests import Request
 
 from .clock import EmulatorClock
+from .ids import guid, is_guid
 from .store import Row, Store
 from .tokens import SigningKey
 
@@ -24,6 +24,7 @@ __all__ = [
     "EmulatorSettings",
     "EmulatorState",
     "emulator_state",
+    "request_ids",
 ]
 
 # Graph: "Changes to application access policies can take longer than 1 hour to take effect"
@@ -76,7 +77,7 @@ class EmulatorState:
         row = cache.get(key)
         if row is not None:
             return row
-        if _is_guid(ref):
+        if is_guid(ref):
             row = self.store.one("SELECT * FROM tenants WHERE id = ?", (key,))
             if row is not None:
                 cache[key] = row
@@ -110,15 +111,17 @@ def _saved_clock(store: Store) -> float | None:
     return None if saved is None else max(float(saved), time.time())
 
 
-def _is_guid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) == 36
-
-
 def emulator_state(request: Request) -> EmulatorState:
     """The state an app created by ``create_app(state)`` serves."""
     state: EmulatorState = request.app.state.emulator
     return state
+
+
+def request_ids(request: Request) -> tuple[str, str]:
+    """(request-id, client-request-id) of this request, made once and kept on it."""
+    ids: tuple[str, str] | None = request.scope.get("sendscope.request_ids")
+    if ids is None:
+        mine = guid()
+        ids = (mine, request.headers.get("client-request-id") or mine)
+        request.scope["sendscope.request_ids"] = ids
+    return ids

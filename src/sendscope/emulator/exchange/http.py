@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..core.ids import guid
+from ..core.state import request_ids
 from ..core.store import dumps
 
 __all__ = ["ADMIN_CONTENT_TYPE", "admin_headers", "admin_json", "no_content", "read_body"]
@@ -22,12 +22,12 @@ ADMIN_CONTENT_TYPE = (
 
 def admin_headers(request: Request) -> dict[str, str]:
     """``request-id`` (made once per request) and the caller's ``client-request-id``."""
-    ids: tuple[str, str] | None = request.scope.get("sendscope.request_ids")
-    if ids is None:
-        mine = guid()
-        ids = (mine, request.headers.get("client-request-id") or mine)
-        request.scope["sendscope.request_ids"] = ids
-    return {"request-id": ids[0], "client-request-id": ids[1], "Cache-Control": "no-cache"}
+    request_id, client_request_id = request_ids(request)
+    return {
+        "request-id": request_id,
+        "client-request-id": client_request_id,
+        "Cache-Control": "no-cache",
+    }
 
 
 def admin_json(request: Request, body: dict[str, Any], status: int = 200) -> Response:

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..core.ids import guid
+from ..core.state import request_ids
 
 __all__ = [
     "GRAPH_CONTENT_TYPE",
@@ -24,16 +24,6 @@ GRAPH_CONTENT_TYPE = (
     "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;"
     "charset=utf-8"
 )
-
-
-def request_ids(request: Request) -> tuple[str, str]:
-    """(request-id, client-request-id) of this request, made once and kept on it."""
-    ids: tuple[str, str] | None = request.scope.get("sendscope.request_ids")
-    if ids is None:
-        mine = guid()
-        ids = (mine, request.headers.get("client-request-id") or mine)
-        request.scope["sendscope.request_ids"] = ids
-    return ids
 
 
 def graph_headers(request: Request) -> dict[str, str]:

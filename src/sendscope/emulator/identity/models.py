@@ -19,12 +19,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ..core.directory import GRAPH_APP_ID, Directory
+from ..core.ids import is_guid
 from ..core.state import EmulatorState
 from ..core.store import Row
 from .claims import (
@@ -73,17 +73,9 @@ def resolve_tenant(state: EmulatorState, ref: str, *, error: str = "invalid_requ
     row = state.tenant(ref)
     if row is not None:
         return row
-    if not (_is_guid(ref) or _DOMAIN.match(ref)):
+    if not (is_guid(ref) or _DOMAIN.match(ref)):
         raise MalformedTenant(ref, error=error)
     raise TenantNotFound(ref, error=error)
-
-
-def _is_guid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) == 36
 
 
 @dataclass(frozen=True, slots=True)

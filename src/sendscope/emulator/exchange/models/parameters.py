@@ -83,13 +83,6 @@ class Parameters:
             items = [part for item in items for part in item.split(",")]
         return [item.strip() for item in items if item.strip()]
 
-    def removals(self, name: str) -> list[str]:
-        """The ``remove`` list of a GenericHashTable value (empty otherwise)."""
-        value = self._values.get(name)
-        if isinstance(value, Mapping):
-            return [str(v).strip() for v in _as_list(name, value.get("remove"))]
-        return []
-
     def switch(self, name: str) -> bool:
         value = self._values.get(name)
         if value is None:

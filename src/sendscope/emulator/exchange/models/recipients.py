@@ -15,7 +15,8 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from ...core.directory import Directory
+from ...core.directory import GROUP_TYPES, MAILBOX_TYPES, Directory
+from ...core.ids import is_guid
 from ...core.state import EmulatorState
 from ...core.store import Row, loads
 from ..exceptions import AmbiguousObject, InvalidCmdletArgument, ObjectNotFound, ProxyAddressExists
@@ -45,8 +46,6 @@ RECIPIENT_TYPE = {
     "GroupMailbox": "MailUniversalDistributionGroup",
     "DiscoveryMailbox": "UserMailbox",
 }
-MAILBOX_TYPES = frozenset({"UserMailbox", "SharedMailbox"})
-GROUP_TYPES = frozenset({"MailUniversalSecurityGroup", "MailUniversalDistributionGroup"})
 # "Valid recipient types are security principals in Exchange Online": user mailboxes, mail
 # users and mail-enabled security groups (New-ApplicationAccessPolicy, -PolicyScopeGroupId).
 SECURITY_PRINCIPALS = frozenset({"UserMailbox", "MailUser", "MailUniversalSecurityGroup"})
@@ -96,7 +95,7 @@ class Recipients:
         return rows[0]
 
     def _matches(self, ref: str) -> list[Row]:
-        if _is_guid(ref):
+        if is_guid(ref):
             return self.store.all(
                 "SELECT * FROM recipients WHERE tenant_id = ? AND (object_id = ? OR guid = ?)",
                 (self.tenant_id, ref.lower(), ref.lower()),
@@ -285,11 +284,3 @@ def _exchange_guid(recipient_guid: str) -> str:
     digest[8] = (digest[8] & 0x3F) | 0x80
     h = digest.hex()
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _is_guid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) == 36

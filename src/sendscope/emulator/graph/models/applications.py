@@ -63,8 +63,6 @@ APPLICATION_READ = (
 )
 APPLICATION_WRITE = ("Application.ReadWrite.All", "Application.ReadWrite.OwnedBy")
 _ALL_APPS = "Application.ReadWrite.All"
-_OWNED_APPS = "Application.ReadWrite.OwnedBy"
-
 # v1.0 application properties a new registration shows (learn.microsoft.com/graph/api/
 # resources/application); stored verbatim when a client sets them.
 _DEFAULTS: dict[str, Any] = {

@@ -27,7 +27,6 @@ __all__ = [
     "count_rows",
     "filter_clause",
     "invalid_value",
-    "is_guid",
     "object_sid",
     "optional_text",
     "page_rows",
@@ -72,14 +71,6 @@ def object_sid(object_id: str) -> str:
     id's sixteen bytes (in .NET Guid byte order) read as four little-endian integers."""
     parts = struct.unpack("<4I", uuid.UUID(object_id).bytes_le)
     return "S-1-12-1-" + "-".join(str(p) for p in parts)
-
-
-def is_guid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return len(value) == 36
 
 
 def valid_nickname(value: str) -> bool:

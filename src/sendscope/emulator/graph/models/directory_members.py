@@ -14,11 +14,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...core.directory import Directory
+from ...core.ids import is_guid
 from ...core.state import EmulatorState
 from ...core.store import Row, loads
 from ..exceptions import RequestBadRequest, RequestResourceNotFound
 from ..odata import ListQuery
-from .directory_common import Page, context_fragment, is_guid
+from .directory_common import Page, context_fragment
 from .groups import GROUP_PROPERTIES, Groups, group_resource
 from .users import USER_COLUMNS, USER_DEFAULT, USER_PROPERTIES, Users, user_resource
 

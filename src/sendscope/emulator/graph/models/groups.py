@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ...core.directory import Directory
+from ...core.ids import is_guid
 from ...core.state import EmulatorState
 from ...core.store import Row, dumps, loads
 from ..exceptions import RequestBadRequest, RequestResourceNotFound
@@ -24,7 +25,6 @@ from .directory_common import (
     count_rows,
     filter_clause,
     invalid_value,
-    is_guid,
     object_sid,
     optional_text,
     page_rows,

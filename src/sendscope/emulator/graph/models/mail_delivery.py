@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ...core.directory import Directory, Mailbox
+from ...core.directory import GROUP_TYPES, MAILBOX_TYPES, Directory, Mailbox
 from ...core.ids import iso_utc, ordered_guid
 from ...core.state import EmulatorState
 from ...core.store import dumps
@@ -38,7 +38,6 @@ from .mail_message import (
 from .mail_store import deliver_messages
 
 __all__ = [
-    "GROUP_RECIPIENT_TYPES",
     "Delivery",
     "check_send_as",
     "route",
@@ -46,8 +45,6 @@ __all__ = [
     "valid_address",
 ]
 
-GROUP_RECIPIENT_TYPES = ("MailUniversalSecurityGroup", "MailUniversalDistributionGroup")
-_MAILBOX_TYPES = ("UserMailbox", "SharedMailbox")
 _KINDS = (("to", "toRecipients"), ("cc", "ccRecipients"), ("bcc", "bccRecipients"))
 # RFC 5322 addr-spec, as strict as Exchange is about the local part's dots (observed:
 # 'name.@gmail.com' is "not resolved").
@@ -110,9 +107,9 @@ def _delivery(kind: str, address: EmailAddress, resolved: _Resolved) -> Delivery
 def _resolve(directory: Directory, tenant_id: str, address: str) -> _Resolved:
     row = directory.recipient_by_address(tenant_id, address)
     kind_of = None if row is None else row["recipient_type_details"]
-    if row is None or kind_of not in (*_MAILBOX_TYPES, *GROUP_RECIPIENT_TYPES):
+    if row is None or kind_of not in MAILBOX_TYPES | GROUP_TYPES:
         return ("external", "", ())
-    if kind_of in _MAILBOX_TYPES:
+    if kind_of in MAILBOX_TYPES:
         mailbox = directory.mailbox_from_recipient(row)
         return ("internal", row["display_name"], (mailbox,) if mailbox else ())
     members = directory.transitive_members(tenant_id, row["object_id"])
