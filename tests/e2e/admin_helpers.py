@@ -1,8 +1,8 @@
 """Running the admin commands (login, logout, test-policy, policies) as a user would.
 
 ``run_admin`` runs the real entry point (``sendscope.cli.app.main``) in-process on a root
-app wired the way cli/app.py will wire these commands; ``run_admin_process`` does the same
-in a fresh interpreter. Both start from a clean SENDSCOPE_* environment.
+app holding these commands; ``run_admin_process`` runs ``python -m sendscope`` in a fresh
+interpreter. Both start from a clean SENDSCOPE_* environment.
 """
 
 from __future__ import annotations
@@ -22,21 +22,6 @@ from sendscope.cli import login, policies, test_policy
 from .connect_helpers import Outcome
 
 __all__ = ["admin_app", "run_admin", "run_admin_process"]
-
-WIRED = """
-import importlib
-m = importlib.import_module("sendscope.cli.app")
-from sendscope.cli import login, policies, test_policy
-names = {c.name for c in m.app.registered_commands}
-if "test-policy" not in names:
-    m.app.command("test-policy")(test_policy.test_policy)
-if "login" not in names:
-    m.app.command("login")(login.login)
-    m.app.command("logout")(login.logout)
-if "policies" not in {g.name for g in m.app.registered_groups}:
-    m.app.add_typer(policies.app, name="policies")
-m.main()
-"""
 
 
 def admin_app() -> typer.Typer:
@@ -84,7 +69,7 @@ def run_admin_process(args: list[str], env: Mapping[str, str] | None = None) -> 
     """``sendscope ARGS`` in a fresh interpreter, with a clean SENDSCOPE_* environment."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("SENDSCOPE_")}
     done = subprocess.run(
-        [sys.executable, "-c", WIRED, *args],
+        [sys.executable, "-m", "sendscope", *args],
         env={**base, "COLUMNS": "200", **(env or {})},
         capture_output=True,
         text=True,

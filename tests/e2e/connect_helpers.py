@@ -2,10 +2,9 @@
 certificates they sign in with.
 
 ``run_cli`` runs the real entry point (``sendscope.cli.app.main``: exceptions → sentence and
-exit code) in-process, on a root app that has the two command groups wired the way the
-lead wires them in cli/app.py. ``run_process`` runs ``python -c`` in a subprocess with the
-same wiring (added only if cli/app.py lacks it), so the real interpreter start-up, stdout
-and stderr are exercised.
+exit code) in-process, on a root app holding the two command groups. ``run_process`` runs
+``python -m sendscope`` in a subprocess, so the real interpreter start-up, stdout and stderr
+are exercised.
 
 Certificates come from tests/unit/cert_helpers.py (re-exported here).
 """
@@ -34,17 +33,6 @@ from sendscope.emulator.server import ThreadedEmulator
 from tests.unit.cert_helpers import Certificate, make_certificate, register_certificate
 
 __all__ = ["Certificate", "make_certificate", "register_certificate"]
-
-WIRED = """
-import importlib
-m = importlib.import_module("sendscope.cli.app")
-from sendscope.cli import connect, profile
-if "connect" not in {c.name for c in m.app.registered_commands}:
-    m.app.command("connect")(connect.connect)
-if "profile" not in {g.name for g in m.app.registered_groups}:
-    m.app.add_typer(profile.app, name="profile")
-m.main()
-"""
 
 
 @dataclass(frozen=True)
@@ -138,7 +126,7 @@ def run_process(args: list[str], env: Mapping[str, str] | None = None) -> Outcom
     """``sendscope ARGS`` in a fresh interpreter, with a clean SENDSCOPE_* environment."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("SENDSCOPE_")}
     done = subprocess.run(
-        [sys.executable, "-c", WIRED, *args],
+        [sys.executable, "-m", "sendscope", *args],
         env={**base, "COLUMNS": "200", **(env or {})},
         capture_output=True,
         text=True,

@@ -23,7 +23,6 @@ import pytest
 from click.testing import CliRunner
 
 from .connect_helpers import (
-    WIRED,
     Emulator,
     Outcome,
     assert_no_secret,
@@ -271,7 +270,7 @@ def test_the_table_piped_into_head_exits_0_quietly(fresh: Emulator, tmp_path: Pa
     # Problem 7: `sendscope audit | head` ended with exit 1 (click's broken-pipe handling).
     env = {k: v for k, v in os.environ.items() if not k.startswith("SENDSCOPE_")}
     env["SENDSCOPE_DATA_DIR"] = str(tmp_path)
-    command = [sys.executable, "-c", WIRED, *_audit(fresh)]
+    command = [sys.executable, "-m", "sendscope", *_audit(fresh)]
     with subprocess.Popen(
         command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     ) as process:

@@ -220,21 +220,11 @@ def test_dry_run_and_powershell_write_nothing(
     assert len(tenant.policies()) == policies and tenant.recipients() == recipients
 
 
-WIRED = """
-import importlib, sys
-m = importlib.import_module("sendscope.cli.app")
-from sendscope.cli.restrict import restrict
-if "restrict" not in {c.name for c in m.app.registered_commands}:
-    m.app.command("restrict")(restrict)
-m.main()
-"""
-
-
 def test_in_a_fresh_process_without_a_terminal(tenant: Tenant) -> None:
     base = {k: v for k, v in os.environ.items() if not k.startswith("SENDSCOPE_")}
     done = subprocess.run(
         [
-            *(sys.executable, "-c", WIRED, "restrict", "--app", tenant.mailer),
+            *(sys.executable, "-m", "sendscope", "restrict", "--app", tenant.mailer),
             *("--group", addr("ceo"), "--access-right", "deny", "--json", "--yes"),
             *("--emulator", str(tenant.data_dir)),
         ],

@@ -19,14 +19,6 @@ from tests.unit.test_mailer_support import addr, credential, mail_state, secrets
 
 pytestmark = pytest.mark.server
 
-# The root command with ``send`` registered as the lead will (a no-op once it is).
-RUNNER = (
-    "import importlib, sendscope.cli.send as s\n"
-    "a = importlib.import_module('sendscope.cli.app')\n"
-    "if 'send' not in [c.name for c in a.app.registered_commands]:\n"
-    "    a.app.command('send')(s.send)\n"
-    "a.main()\n"
-)
 FROM = addr("noreply")
 
 
@@ -44,8 +36,8 @@ class Server:
         done = subprocess.run(
             [
                 sys.executable,
-                "-c",
-                RUNNER,
+                "-m",
+                "sendscope",
                 "send",
                 "--emulator",
                 str(self.emulator.data_dir),
@@ -200,7 +192,7 @@ def test_help_is_light() -> None:
     )
     assert done.stdout.strip() == "[]"
     shown = subprocess.run(
-        [sys.executable, "-c", RUNNER, "send", "--help"],
+        [sys.executable, "-m", "sendscope", "send", "--help"],
         capture_output=True,
         text=True,
         timeout=60,

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from sendscope.admin import AdminOptions, AdminSession, resolve_admin
+from sendscope.cli.demo import EmulatorTime
 from sendscope.connection import ConnectionOptions
 from sendscope.emulator import ThreadedEmulator
 from sendscope.mail import Mailer
@@ -229,21 +230,6 @@ def test_app_other_than_the_sender_is_refused(restricted: Run) -> None:
     assert f"error: --app {admin_app} is not the app whose credentials send" in done.stderr
 
 
-class EmulatorTimeClock:
-    """verify's clock for the demo: sleeping moves the emulator's clock instead."""
-
-    def __init__(self, emu: ThreadedEmulator) -> None:
-        self.emu = emu
-        self.t = 0.0
-
-    def now(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.t += seconds
-        self.emu.state.clock.advance(seconds)
-
-
 def test_one_run_waits_through_propagation(
     restricted: Run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -257,7 +243,11 @@ def test_one_run_waits_through_propagation(
     options = ConnectionOptions(emulator=restricted.emu.data_dir)
     with Mailer.connect(options) as app, _admin(restricted.emu) as admin:
         report = run_verification(
-            plan, app, admin, clock=EmulatorTimeClock(restricted.emu), observer=rounds.append
+            plan,
+            app,
+            admin,
+            clock=EmulatorTime(restricted.emu.state.clock, pause=0),
+            observer=rounds.append,
         )
     assert report.outcome is Outcome.EFFECTIVE
     assert rounds[0].addresses[1].state is AddressState.NOT_EFFECTIVE_YET
