@@ -30,7 +30,7 @@ from sendscope.auth.app_tokens import AccessToken, AppTokenSource
 from sendscope.cli import connect, profile
 from sendscope.emulator import EmulatorState
 from sendscope.emulator.server import ThreadedEmulator
-from tests.unit.cert_helpers import Certificate, make_certificate, register_certificate
+from tests.cert_helpers import Certificate, make_certificate, register_certificate
 
 __all__ = ["Certificate", "make_certificate", "register_certificate"]
 

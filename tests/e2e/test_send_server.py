@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from sendscope.emulator.server import ThreadedEmulator
-from tests.emulator.test_identity_certs import make_certificate, register_certificate
+from tests.cert_helpers import make_certificate, register_certificate
 from tests.unit.test_mailer_support import addr, credential, mail_state, secrets, tenant_id
 
 pytestmark = pytest.mark.server
@@ -64,7 +64,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     certificate = make_certificate("Timesheet Mailer")
     register_certificate(state, tenant_id(state), credential(state).client_id, certificate)
     with ThreadedEmulator(state=state) as emulator:
-        yield Server(emulator, [*secrets(state), certificate.key_pem.splitlines()[1]])
+        yield Server(emulator, [*secrets(state), certificate.key_pem.decode().splitlines()[1]])
 
 
 def said(done: subprocess.CompletedProcess[str]) -> str:
@@ -94,7 +94,7 @@ def test_send_with_the_emulators_secret(server: Server) -> None:
 def test_send_with_a_certificate(server: Server, tmp_path: Path) -> None:
     certificate = make_certificate("Timesheet Mailer")
     pem = tmp_path / "mailer.pem"
-    pem.write_text(certificate.cert_pem + certificate.key_pem)
+    pem.write_bytes(certificate.cert_pem + certificate.key_pem)
     done = server.run(
         "--from",
         FROM,

@@ -15,14 +15,10 @@ from starlette.testclient import TestClient
 
 from sendscope.emulator import EmulatorState
 from sendscope.emulator.core.directory import GRAPH_APP_ID, Directory
+from tests.cert_helpers import make_certificate
 from tests.conftest import Tenant, bearer
 from tests.emulator.graph_app_helpers import GRAPH, MAIL_SEND, claims, key_credential
-from tests.emulator.test_identity_certs import (
-    JWT_BEARER,
-    assertion_claims,
-    make_certificate,
-    sign_assertion,
-)
+from tests.emulator.test_identity_certs import JWT_BEARER, assertion_claims, sign_assertion
 
 GRAPH_DEFAULT = "https://graph.microsoft.com/.default"
 

@@ -1,120 +1,29 @@
 """Certificate credentials at the token endpoint: client assertions in every form SDKs send.
 
-Also home of the helpers that make a certificate and register it on an app (a direct
-``key_credentials`` insert, until Graph's keyCredentials PATCH can do it), used by the
-interop tests too.
+The certificates come from tests/cert_helpers.py.
 """
 
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import json
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import jwt
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
 from starlette.testclient import TestClient
 
 from sendscope.emulator import EmulatorState
-from sendscope.emulator.core.ids import iso_utc
+from tests.cert_helpers import Certificate, make_certificate, register_certificate
 
 JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 GRAPH_DEFAULT = "https://graph.microsoft.com/.default"
-
-
-@dataclass(frozen=True)
-class Certificate:
-    """A self-signed certificate and its RSA key, as an app owner would make one."""
-
-    key: rsa.RSAPrivateKey
-    cert: x509.Certificate
-
-    @property
-    def der(self) -> bytes:
-        return self.cert.public_bytes(serialization.Encoding.DER)
-
-    @property
-    def cert_pem(self) -> str:
-        return self.cert.public_bytes(serialization.Encoding.PEM).decode()
-
-    @property
-    def key_pem(self) -> str:
-        return self.key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ).decode()
-
-    @property
-    def sha1_hex(self) -> str:
-        return hashlib.sha1(self.der).hexdigest().upper()
-
-    @property
-    def sha256_hex(self) -> str:
-        return hashlib.sha256(self.der).hexdigest().upper()
-
-
-@functools.cache
-def make_certificate(name: str = "sendscope test") -> Certificate:
-    """One certificate per name for the whole run (RSA key generation is slow)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365))
-        .sign(key, hashes.SHA256())
-    )
-    return Certificate(key, cert)
-
-
-def register_certificate(
-    state: EmulatorState,
-    tenant_id: str,
-    client_id: str,
-    certificate: Certificate,
-    *,
-    start: datetime | None = None,
-    end: datetime | None = None,
-) -> str:
-    """Add the certificate to the app's keyCredentials (a direct insert); return its keyId."""
-    app = state.store.one(
-        "SELECT id FROM applications WHERE tenant_id = ? AND app_id = ?", (tenant_id, client_id)
-    )
-    assert app is not None, f"no application {client_id}"
-    now = state.clock.now()
-    key_id = str(uuid.uuid4())
-    state.store.execute(
-        "INSERT INTO key_credentials (tenant_id, application_id, key_id, thumbprint_sha1, "
-        "thumbprint_sha256, cert_der, display_name, start, end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            tenant_id,
-            app["id"],
-            key_id,
-            certificate.sha1_hex,
-            certificate.sha256_hex,
-            certificate.der,
-            "CN=sendscope test",
-            iso_utc(start or now - timedelta(days=1)),
-            iso_utc(end or now + timedelta(days=365)),
-        ),
-    )
-    return key_id
 
 
 def b64url(data: bytes, *, pad: bool = False) -> str:

@@ -12,7 +12,7 @@ import requests
 
 from sendscope.emulator.core.state import EmulatorSettings
 from sendscope.emulator.server import ThreadedEmulator
-from tests.emulator.test_identity_certs import Certificate, make_certificate, register_certificate
+from tests.cert_helpers import Certificate, make_certificate, register_certificate
 
 
 @dataclass(frozen=True)

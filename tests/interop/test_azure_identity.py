@@ -58,7 +58,7 @@ def test_certificate_credential(
     emulator: Emulator, http: RecordingSession, send_chain: bool
 ) -> None:
     cert = emulator.certificate
-    pem = (cert.key_pem + cert.cert_pem).encode()
+    pem = cert.key_pem + cert.cert_pem
     credential = CertificateCredential(
         emulator.domain,
         emulator.app["client_id"],

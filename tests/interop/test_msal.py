@@ -57,7 +57,7 @@ def test_wrong_secret_is_explained(emulator: Emulator, http: RecordingSession) -
 
 def test_certificate_rs256_with_sha1_thumbprint(emulator: Emulator, http: RecordingSession) -> None:
     cert = emulator.certificate
-    credential = {"private_key": cert.key_pem, "thumbprint": cert.sha1_hex}
+    credential = {"private_key": cert.key_pem.decode(), "thumbprint": cert.sha1_hex}
     claims = _claims(
         _confidential(emulator, http, credential).acquire_token_for_client(scopes=[GRAPH])
     )
@@ -69,7 +69,10 @@ def test_certificate_ps256_with_public_certificate(
     emulator: Emulator, http: RecordingSession
 ) -> None:
     cert = emulator.certificate
-    credential = {"private_key": cert.key_pem, "public_certificate": cert.cert_pem}
+    credential = {
+        "private_key": cert.key_pem.decode(),
+        "public_certificate": cert.cert_pem.decode(),
+    }
     claims = _claims(
         _confidential(emulator, http, credential).acquire_token_for_client(scopes=[GRAPH])
     )

@@ -17,7 +17,7 @@ from sendscope.app_capabilities import (
 )
 from sendscope.auth.credentials import ClientSecret, Secret, load_certificate
 from sendscope.clouds import CLOUDS
-from tests.unit.cert_helpers import make_certificate
+from tests.cert_helpers import make_certificate
 from tests.unit.fake_cloud import CLIENT_ID, SECRET, TENANT_ID, FakeCloud, session_for
 
 WHERE = "contoso.onmicrosoft.com"

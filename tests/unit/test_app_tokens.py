@@ -14,7 +14,7 @@ from sendscope.auth.app_tokens import AccessToken
 from sendscope.auth.credentials import load_certificate
 from sendscope.clouds import CLOUDS, emulator_cloud
 from sendscope.errors import AuthenticationFailed, ServiceUnavailable
-from tests.unit.cert_helpers import make_certificate
+from tests.cert_helpers import make_certificate
 from tests.unit.fake_cloud import CLIENT_ID, SECRET, FakeCloud, entra_error, session_for
 
 GLOBAL = CLOUDS["global"]

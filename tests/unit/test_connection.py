@@ -15,7 +15,7 @@ from sendscope.auth.credentials import CertificateCredential, ClientSecret
 from sendscope.connection import AppSession, ConnectionOptions, EmulatorInfo, resolve_app
 from sendscope.errors import UsageError
 from sendscope.profiles import Profile, ProfileStore
-from tests.unit.cert_helpers import make_certificate
+from tests.cert_helpers import make_certificate
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 APP = "3f2c1d4e-5a6b-4c8d-9e0f-112233445566"

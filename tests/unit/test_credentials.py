@@ -19,7 +19,7 @@ from sendscope.auth.credentials import (
     load_certificate,
 )
 from sendscope.errors import UsageError
-from tests.unit.cert_helpers import make_certificate
+from tests.cert_helpers import make_certificate
 
 GUID = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 

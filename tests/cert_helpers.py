@@ -1,6 +1,6 @@
 """Self-signed RSA certificates for tests, written as PEM or PFX, and registered on an
-emulator app by a direct ``key_credentials`` insert (copied from
-tests/emulator/test_identity_certs.py, which does the same for the identity tests)."""
+emulator app by a direct ``key_credentials`` insert: one helper for the unit, emulator,
+end-to-end and interop tests."""
 
 from __future__ import annotations
 
@@ -95,7 +95,13 @@ def make_certificate(name: str = "sendscope test", days: int = 365) -> Certifica
 
 
 def register_certificate(
-    state: EmulatorState, tenant_id: str, client_id: str, certificate: Certificate
+    state: EmulatorState,
+    tenant_id: str,
+    client_id: str,
+    certificate: Certificate,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> str:
     """Add the certificate to the app's keyCredentials (a direct insert); return its keyId."""
     app = state.store.one(
@@ -114,9 +120,9 @@ def register_certificate(
             certificate.sha1_hex,
             certificate.sha256_hex,
             certificate.der,
-            f"CN={certificate.cert.subject.rfc4514_string()}",
-            iso_utc(now - timedelta(days=1)),
-            iso_utc(now + timedelta(days=365)),
+            certificate.cert.subject.rfc4514_string(),
+            iso_utc(start or now - timedelta(days=1)),
+            iso_utc(end or now + timedelta(days=365)),
         ),
     )
     return key_id
