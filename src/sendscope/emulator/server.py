@@ -26,7 +26,7 @@ from .app import create_app
 from .core.state import EmulatorSettings, EmulatorState
 from .core.tls import ensure_certificates
 from .seeds import seed_state
-from .seeds.fixtures import load_credentials
+from .seeds.fixtures import credentials_json, load_credentials
 
 __all__ = [
     "LOOPBACK_HOSTS",
@@ -43,29 +43,10 @@ ServerInfo = dict[str, Any]
 
 def build_info(state: EmulatorState, url: str, ca_cert: Path) -> ServerInfo:
     """The content of emulator.json: where the emulator is and its test credentials."""
-    tenants = []
-    for tenant in state.store.all("SELECT id, domain FROM tenants ORDER BY created, rowid"):
-        creds = load_credentials(state, tenant["id"])
-        admin = next((c for c in creds if c.kind == "admin"), None)
-        tenants.append(
-            {
-                "id": tenant["id"],
-                "domain": tenant["domain"],
-                "admin": None
-                if admin is None
-                else {"client_id": admin.client_id, "client_secret": admin.client_secret},
-                "apps": [
-                    {
-                        "name": c.name,
-                        "client_id": c.client_id,
-                        "client_secret": c.client_secret,
-                        "roles": list(c.roles),
-                    }
-                    for c in creds
-                    if c.kind == "app"
-                ],
-            }
-        )
+    tenants = [
+        credentials_json(t["id"], t["domain"], load_credentials(state, t["id"]))
+        for t in state.store.all("SELECT id, domain FROM tenants ORDER BY created, rowid")
+    ]
     return {"url": url, "ca_cert": str(ca_cert.resolve()), "tenants": tenants}
 
 

@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from ..core.state import emulator_state
-from ..seeds.fixtures import SeedCredential
+from ..seeds.fixtures import credentials_json
 from . import ui
 from .exceptions import InvalidJson, InvalidRequest
 from .mail_view import sent_mail, tenant_domains
@@ -215,24 +215,8 @@ def _summary(tenant: TenantSummary) -> dict[str, Any]:
 
 def _credentials(view: TenantView) -> dict[str, Any]:
     """The shape of a tenant in emulator.json, so clients read both the same way."""
-    admin = view.admin
-    return {
-        "id": view.summary.id,
-        "domain": view.summary.domain,
-        "admin": None
-        if admin is None
-        else {"client_id": admin.client_id, "client_secret": admin.client_secret},
-        "apps": [_app(c) for c in view.apps],
-    }
-
-
-def _app(credential: SeedCredential) -> dict[str, Any]:
-    return {
-        "name": credential.name,
-        "client_id": credential.client_id,
-        "client_secret": credential.client_secret,
-        "roles": list(credential.roles),
-    }
+    creds = [*([view.admin] if view.admin else []), *view.apps]
+    return credentials_json(view.summary.id, view.summary.domain, creds)
 
 
 def _tenant_view(view: TenantView) -> dict[str, Any]:

@@ -119,6 +119,15 @@ class SigningKey:
         headers = {"typ": "JWT", "x5t": self.kid, "kid": self.kid}
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers=headers)
 
+    def verify_bearer(
+        self, authorization: str, *, audiences: frozenset[str], now: float
+    ) -> dict[str, Any]:
+        """``verify`` for an ``Authorization`` header: MISSING unless it is ``Bearer <token>``."""
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise TokenRejected(TokenProblem.MISSING)
+        return self.verify(token.strip(), audiences=audiences, now=now)
+
     def verify(self, token: str, *, audiences: frozenset[str], now: float) -> dict[str, Any]:
         """Return the claims of a token this emulator signed, or raise TokenRejected.
 

@@ -62,13 +62,11 @@ class Caller:
 
 def authenticate(request: Request, state: EmulatorState) -> Caller:
     """Verify the bearer token of a Graph request, or raise 401 InvalidAuthenticationToken."""
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise InvalidAuthenticationToken(_MESSAGES[TokenProblem.MISSING])
     try:
-        claims = state.signing_key.verify(
-            token.strip(), audiences=GRAPH_AUDIENCES, now=state.clock.real_now()
+        claims = state.signing_key.verify_bearer(
+            request.headers.get("authorization", ""),
+            audiences=GRAPH_AUDIENCES,
+            now=state.clock.real_now(),
         )
     except TokenRejected as exc:
         raise InvalidAuthenticationToken(_MESSAGES[exc.problem]) from None

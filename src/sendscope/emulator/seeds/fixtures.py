@@ -8,6 +8,7 @@ and ``empty`` seeds are fixtures too.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,7 +21,13 @@ from .bulk import write_synthetic
 from .resources import add_resource_service_principals
 from .synthetic import SyntheticSpec, generate
 
-__all__ = ["FixtureError", "SeedCredential", "apply_fixture", "load_credentials"]
+__all__ = [
+    "FixtureError",
+    "SeedCredential",
+    "apply_fixture",
+    "credentials_json",
+    "load_credentials",
+]
 
 _GROUP_KINDS = {
     # kind: (mailEnabled, securityEnabled, groupTypes, Exchange recipient type)
@@ -43,6 +50,31 @@ class SeedCredential:
     client_id: str
     client_secret: str
     roles: tuple[str, ...]
+
+
+def credentials_json(
+    tenant_id: str, domain: str, credentials: Iterable[SeedCredential]
+) -> dict[str, Any]:
+    """A tenant as emulator.json and ``GET /_emulator/tenants/{id}`` both show it."""
+    creds = list(credentials)
+    admin = next((c for c in creds if c.kind == "admin"), None)
+    return {
+        "id": tenant_id,
+        "domain": domain,
+        "admin": None
+        if admin is None
+        else {"client_id": admin.client_id, "client_secret": admin.client_secret},
+        "apps": [
+            {
+                "name": c.name,
+                "client_id": c.client_id,
+                "client_secret": c.client_secret,
+                "roles": list(c.roles),
+            }
+            for c in creds
+            if c.kind == "app"
+        ],
+    }
 
 
 def apply_fixture(state: EmulatorState, fixture: dict[str, Any]) -> str:
