@@ -169,9 +169,13 @@ class ApiClient:
         params: dict[str, str] | None,
     ) -> httpx2.Response:
         response = self._send_once(method, url, read, json, content, headers, params, False)
-        if response.status_code == 401:
+        if response.status_code == 401 and self._fresh_token_may_help(response):
             response = self._send_once(method, url, read, json, content, headers, params, True)
         return response
+
+    def _fresh_token_may_help(self, response: httpx2.Response) -> bool:
+        """Whether a 401 is about the token (so one fresh token is worth a second try)."""
+        return True
 
     def _send_once(
         self,

@@ -71,25 +71,32 @@ class ExchangeAdminClient(ApiClient):
         select: Sequence[str] = (),
     ) -> list[dict[str, Any]]:
         """Run a cmdlet; its output objects, every page (``[]`` for cmdlets without output)."""
+        read = is_read_cmdlet(cmdlet)
+        pages = self._pages(cmdlet, parameters, select, read=read, headers=self._prefer)
+        return [row for page in pages for row in page]
+
+    def _pages(
+        self,
+        cmdlet: str,
+        parameters: dict[str, Any] | None,
+        select: Sequence[str],
+        *,
+        read: bool,
+        headers: dict[str, str] | None,
+    ) -> Iterator[list[dict[str, Any]]]:
+        """POST the cmdlet, then re-POST to each ``@odata.nextLink`` (``$select`` goes on the
+        first request only: the link carries the rest)."""
         body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": parameters or {}}}
         params = {"$select": ",".join(select)} if select else None
-        read = is_read_cmdlet(cmdlet)
-        rows: list[dict[str, Any]] = []
         url: str | None = self.base_url
         while url is not None:
             first = url == self.base_url
             response = self.request(
-                "POST",
-                url,
-                read=read,
-                json=body,
-                headers=self._prefer,
-                params=params if first else None,
+                "POST", url, read=read, json=body, headers=headers, params=params if first else None
             )
             page = _page(response)
-            rows.extend(page.get("value") or [])
+            yield list(page.get("value") or [])
             url = page.get("@odata.nextLink")
-        return rows
 
     # -- recipients ----------------------------------------------------------------------
 
@@ -194,22 +201,10 @@ class ExchangeAdminClient(ApiClient):
             raise
         return rows[0] if rows else None
 
-    def _send_authenticated(
-        self,
-        method: str,
-        url: str,
-        read: bool,
-        json: Any,
-        content: bytes | None,
-        headers: dict[str, str] | None,
-        params: dict[str, str] | None,
-    ) -> httpx2.Response:
+    def _fresh_token_may_help(self, response: httpx2.Response) -> bool:
         # "User is not allowed to call X" is a 401 about a missing role, not about the token:
         # a fresh token would be refused the same way, so it is not asked for.
-        response = self._send_once(method, url, read, json, content, headers, params, False)
-        if response.status_code == 401 and not NOT_ALLOWED.search(response.text):
-            response = self._send_once(method, url, read, json, content, headers, params, True)
-        return response
+        return not NOT_ALLOWED.search(response.text)
 
     def _checked(self, response: httpx2.Response) -> httpx2.Response:
         if response.is_success:
@@ -229,18 +224,8 @@ class ExchangeAdminClient(ApiClient):
     ) -> Iterator[list[dict[str, Any]]]:
         """Each page of a read cmdlet's output, as the ExchangeOnlineManagement module asks
         for them (``Prefer: odata.maxpagesize=1000``), re-POSTing to ``@odata.nextLink``."""
-        body = {"CmdletInput": {"CmdletName": cmdlet, "Parameters": parameters or {}}}
-        params = {"$select": ",".join(select)} if select else None
         prefer = {"Prefer": f"odata.maxpagesize={page_size}"}
-        url: str | None = self.base_url
-        while url is not None:
-            first = url == self.base_url
-            response = self.request(
-                "POST", url, read=True, json=body, headers=prefer, params=params if first else None
-            )
-            page = _page(response)
-            yield list(page.get("value") or [])
-            url = page.get("@odata.nextLink")
+        return self._pages(cmdlet, parameters, select, read=True, headers=prefer)
 
 
 def _page(response: httpx2.Response) -> dict[str, Any]:
