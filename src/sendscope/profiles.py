@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .files import write_atomically
 
 __all__ = ["Profile", "ProfileStore", "check_profile_name"]
 
@@ -91,11 +92,7 @@ class ProfileStore:
             w in key for p in body["profiles"].values() for key in p for w in _SECRET_WORDS
         ), "profiles never hold secrets"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(body, handle, indent=2)
-        tmp.replace(self.path)
+        write_atomically(self.path, json.dumps(body, indent=2))
 
 
 def _config_dir() -> Path:

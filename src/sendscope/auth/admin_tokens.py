@@ -27,6 +27,7 @@ import msal
 
 from ..clouds import Cloud
 from ..errors import AuthenticationFailed, NotSignedIn, UsageError
+from ..files import write_atomically
 from .aadsts import TokenFailure, explain, failure_from_body
 from .app_tokens import AccessToken, token_claims
 from .msal_http import MsalHttpClient
@@ -103,20 +104,14 @@ class LoginCache:
 
     def save(self, record: LoginRecord) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(
-                {
-                    "login_url": record.login_url,
-                    "tenant": record.tenant,
-                    "client_id": record.client_id,
-                    "username": record.username,
-                    "msal_cache": record.msal_cache,
-                },
-                handle,
-            )
-        tmp.replace(self.path)
+        fields = {
+            "login_url": record.login_url,
+            "tenant": record.tenant,
+            "client_id": record.client_id,
+            "username": record.username,
+            "msal_cache": record.msal_cache,
+        }
+        write_atomically(self.path, json.dumps(fields))
 
     def delete(self) -> bool:
         """Remove the file; False when there was none."""

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ..files import write_atomically
 from .admin_options import (
     AdminCertificateOpt,
     AdminClientIdOpt,
@@ -254,25 +255,6 @@ def _baseline_text(result: AuditResult) -> str:
     from ..baseline import baseline_document
 
     return json.dumps(baseline_document(result), indent=2, ensure_ascii=False) + "\n"
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, renamed into
-    place: readers see the old file or the whole new one, never half of it. The file is
-    readable by its owner only (0600): a report names every app and mailbox of a tenant."""
-    import tempfile  # here, not at the top: `sendscope --version` stays fast
-
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp"
-    )
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        Path(temporary).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(temporary).unlink()
-        raise
 
 
 # -- exit 3 -------------------------------------------------------------------------------
