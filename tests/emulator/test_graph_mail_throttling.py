@@ -64,8 +64,8 @@ def test_other_mailbox_and_other_app_are_not_affected() -> None:
     throttle = MailboxThrottle(FakeClock())
     for _ in range(4):
         throttle.acquire(KEY)
-    throttle.acquire(dataclasses.replace(KEY, mailbox_id="other"))
-    throttle.acquire(dataclasses.replace(KEY, app_id="other"))
+    throttle.acquire(KEY._replace(mailbox_id="other"))
+    throttle.acquire(KEY._replace(app_id="other"))
     assert throttle.in_flight(KEY) == 4
 
 

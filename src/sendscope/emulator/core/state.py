@@ -24,6 +24,7 @@ __all__ = [
     "EmulatorSettings",
     "EmulatorState",
     "emulator_state",
+    "header",
     "request_ids",
 ]
 
@@ -122,6 +123,18 @@ def request_ids(request: Request) -> tuple[str, str]:
     ids: tuple[str, str] | None = request.scope.get("sendscope.request_ids")
     if ids is None:
         mine = guid()
-        ids = (mine, request.headers.get("client-request-id") or mine)
+        ids = (mine, header(request, "client-request-id") or mine)
         request.scope["sendscope.request_ids"] = ids
     return ids
+
+
+def header(request: Request, name: str) -> str | None:
+    """The value of a request header (the first, as ``request.headers.get``); ``name`` in
+    lower case. The headers are read into a dict once per request: Starlette's ``Headers``
+    walks the whole list on every lookup, and every Graph request looks up four."""
+    scope = request.scope
+    found: dict[bytes, bytes] | None = scope.get("sendscope.headers")
+    if found is None:
+        found = scope["sendscope.headers"] = dict(reversed(scope["headers"]))
+    value = found.get(name.encode("latin-1"))
+    return None if value is None else value.decode("latin-1")

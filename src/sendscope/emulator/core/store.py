@@ -62,7 +62,7 @@ class Store:
         self._lock = threading.RLock()
         self._depth = 0
         self._generation = 0
-        self._deferred: list[tuple[str, list[Sequence[Any]]]] = []
+        self._deferred: dict[str, list[Sequence[Any]]] = {}  # statement -> rows
         self._deferred_rows = 0
         self._deferred_tables: set[str] = set()
         if path is not None:
@@ -155,15 +155,18 @@ class Store:
 
         Queued rows are written together, in one transaction, before anything else reads
         ``table`` or writes anything, at ``flush()`` and at ``close()`` — so every reader sees
-        them, and a burst of writes pays for one commit. Inside a transaction they are
+        them, and a burst of writes pays for one commit. Rows of one statement are written in
+        one ``executemany``, statements in the order first queued: defer only inserts whose
+        order across statements does not matter. Inside a transaction they are
         written when it commits, and dropped if it rolls back. Used for delivered mail, which is
         written many times more often than it is read (bench/emulator_throughput.py).
         """
         with self._lock:
-            if self._deferred and self._deferred[-1][0] == sql:
-                self._deferred[-1][1].extend(rows)
+            queued = self._deferred.get(sql)
+            if queued is None:
+                self._deferred[sql] = list(rows)
             else:
-                self._deferred.append((sql, list(rows)))
+                queued.extend(rows)
             self._deferred_tables.add(table)
             self._deferred_rows += len(rows)
             if self._deferred_rows >= MAX_DEFERRED_ROWS:
@@ -184,14 +187,14 @@ class Store:
             with self._transaction():
                 pass  # a transaction writes the deferred rows before it commits
 
-    def _take_deferred(self) -> list[tuple[str, list[Sequence[Any]]]]:
-        batches, self._deferred = self._deferred, []
+    def _take_deferred(self) -> dict[str, list[Sequence[Any]]]:
+        batches, self._deferred = self._deferred, {}
         self._deferred_rows = 0
         self._deferred_tables.clear()
         return batches
 
-    def _write(self, batches: list[tuple[str, list[Sequence[Any]]]]) -> None:
-        for sql, rows in batches:
+    def _write(self, batches: dict[str, list[Sequence[Any]]]) -> None:
+        for sql, rows in batches.items():
             self._conn.executemany(sql, rows)
 
     def _flush_for(self, sql: str) -> None:

@@ -7,13 +7,14 @@ carry ``scp`` (learn.microsoft.com/entra/identity-platform/access-token-claims-r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from starlette.requests import Request
 
 from ..core.directory import GRAPH_APP_ID, GRAPH_RESOURCE
-from ..core.state import EmulatorState
+from ..core.state import EmulatorState, header
 from ..core.tokens import TokenProblem, TokenRejected
 from .exceptions import AuthorizationRequestDenied, GraphError, InvalidAuthenticationToken
 
@@ -61,20 +62,30 @@ class Caller:
 
 
 def authenticate(request: Request, state: EmulatorState) -> Caller:
-    """Verify the bearer token of a Graph request, or raise 401 InvalidAuthenticationToken."""
+    """Verify the bearer token of a Graph request, or raise 401 InvalidAuthenticationToken.
+
+    A token seen before and still within its lifetime gives the caller it gave then (its
+    signature and audience cannot have changed); its tenant is looked up every time.
+    """
+    authorization = header(request, "authorization") or ""
+    now = state.clock.real_now()
+    callers: dict[str, _Known] = state.runtime.setdefault("graph.callers", {})
+    known = callers.get(authorization)
+    if (
+        known is not None
+        and known.not_before <= now < known.expires
+        and state.tenant(known.caller.tenant_id) is not None
+    ):
+        return known.caller
     try:
-        claims = state.signing_key.verify_bearer(
-            request.headers.get("authorization", ""),
-            audiences=GRAPH_AUDIENCES,
-            now=state.clock.real_now(),
-        )
+        claims = state.signing_key.verify_bearer(authorization, audiences=GRAPH_AUDIENCES, now=now)
     except TokenRejected as exc:
         raise InvalidAuthenticationToken(_MESSAGES[exc.problem]) from None
     tenant_id = str(claims.get("tid", ""))
     if state.tenant(tenant_id) is None:
         raise InvalidAuthenticationToken(_MESSAGES[TokenProblem.TENANT])
     is_app = claims.get("idtyp") == "app"
-    return Caller(
+    caller = Caller(
         tenant_id=tenant_id,
         app_id=str(claims.get("appid", "")),
         service_principal_id=str(claims.get("oid", "")) if is_app else "",
@@ -82,3 +93,21 @@ def authenticate(request: Request, state: EmulatorState) -> Caller:
         scopes=frozenset(str(claims.get("scp", "")).split()),
         user_id=None if is_app else str(claims.get("oid", "")),
     )
+    if len(callers) >= _KNOWN_CALLERS:
+        callers.pop(next(iter(callers)))
+    nbf = claims.get("nbf")
+    not_before = float(nbf) if isinstance(nbf, int | float) else -math.inf
+    callers[authorization] = _Known(caller, not_before, float(claims["exp"]))
+    return caller
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """A caller whose token was verified, and the lifetime that verification holds for."""
+
+    caller: Caller
+    not_before: float
+    expires: float
+
+
+_KNOWN_CALLERS = 4096

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -26,13 +28,18 @@ GRAPH_CONTENT_TYPE = (
 )
 
 
+_DIAGNOSTIC = (
+    '{"ServerInfo":{"DataCenter":"Local","Slice":"E","Ring":"5","ScaleUnit":"000",'
+    '"RoleInstance":"sendscope-emulator"}}'
+)
+
+
 def graph_headers(request: Request) -> dict[str, str]:
     request_id, client_request_id = request_ids(request)
     return {
         "request-id": request_id,
         "client-request-id": client_request_id,
-        "x-ms-ags-diagnostic": '{"ServerInfo":{"DataCenter":"Local","Slice":"E","Ring":"5",'
-        '"ScaleUnit":"000","RoleInstance":"sendscope-emulator"}}',
+        "x-ms-ags-diagnostic": _DIAGNOSTIC,
     }
 
 
@@ -49,7 +56,15 @@ def graph_json(request: Request, body: dict[str, Any], status: int = 200) -> Res
 
 
 def no_content(request: Request, status: int = 204) -> Response:
-    return Response(status_code=status, headers=graph_headers(request))
+    """An empty answer with Graph's headers (the 202 of every sendMail: headers pre-encoded)."""
+    request_id, client_request_id = request_ids(request)
+    response = Response(status_code=status)
+    response.raw_headers[:0] = [
+        (b"request-id", request_id.encode("latin-1")),
+        (b"client-request-id", client_request_id.encode("latin-1")),
+        (b"x-ms-ags-diagnostic", _DIAGNOSTIC.encode("latin-1")),
+    ]
+    return response
 
 
 async def read_json(request: Request) -> dict[str, Any]:
@@ -60,7 +75,7 @@ async def read_json(request: Request) -> dict[str, Any]:
     if not raw.strip():
         raise BadRequest("Empty Payload, JSON content expected")
     try:
-        value = json.loads(raw)
+        value = _parse(raw)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest(
             "Unable to read JSON request payload. Please ensure Content-Type "
@@ -72,3 +87,19 @@ async def read_json(request: Request) -> dict[str, Any]:
             "header is set and payload is of valid JSON format."
         )
     return value
+
+
+def _parse(raw: bytes) -> Any:
+    """JSON as the standard library reads it; orjson first, several times faster, for what it
+    reads the same (RFC 8259 text in UTF-8). What orjson refuses (NaN, lone surrogates, a
+    UTF-16 body, bad JSON) goes to ``json.loads``, which decides; so does a body with 19 digits
+    in a row anywhere, as orjson reads an integer beyond 64 bits as a float."""
+    if _LONG_DIGITS.search(raw) is None:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)
+
+
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")

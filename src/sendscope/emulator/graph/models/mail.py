@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from ...core.app_access import RAOP_MESSAGE
 from ...core.directory import Directory, Mailbox
 from ...core.ids import iso_utc
+from ...core.propagation import graph_access_granted
 from ...core.state import EmulatorState
 from ..auth import Caller
 from ..exceptions import (
@@ -124,10 +126,6 @@ def check_mailbox_access(
     Delegated callers are not subject to access policies. RBAC for Applications is not
     modelled yet.
     """
-    # Imported here to keep this edit inside the hook; hoisting them is harmless.
-    from ...core.app_access import RAOP_MESSAGE
-    from ...core.propagation import graph_access_granted
-
     if not caller.holds_any(permission.accepted(caller, mailbox)):
         raise ErrorAccessDenied()
     if caller.is_app_only and not graph_access_granted(
@@ -154,12 +152,14 @@ class SendMailRequest:
     save_to_sent_items: bool = True
 
 
+_SEND_MAIL_PARAMETERS = {"message": "message", "savetosentitems": "saveToSentItems"}
+
+
 def send_mail_request(body: dict[str, Any], *, state: EmulatorState) -> SendMailRequest:
     """The JSON variant: ``{"message": {...}, "saveToSentItems": false}``."""
-    known = {"message": "message", "savetosentitems": "saveToSentItems"}
     params: dict[str, Any] = {}
     for key, value in body.items():
-        name = known.get(key.lower())
+        name = _SEND_MAIL_PARAMETERS.get(key.lower())
         if name is None:
             raise RequestBodyRead(
                 f"The parameter '{key}' in the request payload is not a valid "

@@ -173,10 +173,13 @@ def deliver_messages(
 ) -> None:
     """File new messages (fresh ids, so no conflict). The rows are deferred (``Store.defer``):
     written with the next batch, before anyone reads a mailbox."""
+    next_seq = state.store.next_seq
     rows = []
     for mailbox, folder_name, data in copies:
         data["parentFolderId"] = folder_id(mailbox.object_id, folder_name)
-        rows.append(_row(state, mailbox, folder_name, data))
+        created = data["createdDateTime"]  # a new message always has one
+        row = (mailbox.tenant_id, mailbox.object_id, data["id"], folder_name, created)
+        rows.append((*row, dumps(data), next_seq()))
     state.store.defer("messages", _INSERT, rows)
 
 

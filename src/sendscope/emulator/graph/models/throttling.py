@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..exceptions import ApplicationThrottled
 from .mail_errors import MailboxRequestLimitThrottled
@@ -39,9 +40,9 @@ MAILBOX_REQUEST_WINDOW = 600.0
 CONCURRENCY_RETRY_AFTER = 1
 
 
-@dataclass(frozen=True, slots=True)
-class MailboxKey:
-    """What Outlook throttles on: one app against one mailbox of one tenant."""
+class MailboxKey(NamedTuple):
+    """What Outlook throttles on: one app against one mailbox of one tenant. A named tuple:
+    every mail request hashes and compares one twice, which a dataclass does in Python."""
 
     tenant_id: str
     app_id: str
@@ -75,12 +76,16 @@ class MailboxThrottle:
     def acquire(self, key: MailboxKey) -> None:
         """Start one request, or raise 429 ``ApplicationThrottled`` (not counted then)."""
         with self._lock:
-            usage = self._usage.setdefault(key, _Usage())
+            usage = self._usage.get(key)
+            if usage is None:
+                usage = self._usage[key] = _Usage()
             if usage.in_flight >= self._concurrency:
                 raise ApplicationThrottled(CONCURRENCY_RETRY_AFTER)
             now = self._now()
-            self._forget_before(usage, now - self._window)
-            if len(usage.started) >= self._limit:
+            started = usage.started
+            if started and started[0] <= now - self._window:
+                self._forget_before(usage, now - self._window)
+            if len(started) >= self._limit:
                 wait = usage.started[0] + self._window - now
                 raise MailboxRequestLimitThrottled(max(1, math.ceil(wait)))
             usage.started.append(now)

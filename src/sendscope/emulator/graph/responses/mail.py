@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
+from ...core.state import header
 from ..http import graph_json, no_content, read_json
 from ..models import mail as model
 from ..models.mail_mime import is_mime, parse_mime
@@ -45,7 +46,7 @@ async def send_mail(request: Request) -> Response:
     call = open_mailbox(request, model.MailPermission.SEND)
     async with mailbox_slot(request, call):
         raw = await limited_body(request)
-        if is_mime(request.headers.get("content-type")):
+        if is_mime(header(request, "content-type")):
             submission = model.SendMailRequest(parse_mime(raw, now=call.state.clock.now()))
         else:
             submission = model.send_mail_request(await read_json(request), state=call.state)

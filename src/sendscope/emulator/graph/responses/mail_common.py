@@ -8,20 +8,19 @@ time (``--latency``) while the request holds its slot.
 from __future__ import annotations
 
 from asyncio import sleep
-from collections.abc import AsyncIterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 
 from ...core.directory import Mailbox
-from ...core.state import EmulatorState, emulator_state
+from ...core.state import EmulatorState, emulator_state, header
 from ..auth import Caller, authenticate
 from ..http import odata_context
 from ..models.mail import MailPermission, check_mailbox_access, check_request_size, resolve_mailbox
 from ..models.mail_runtime import MailRuntime
-from ..models.throttling import MailboxKey
+from ..models.throttling import MailboxKey, MailboxThrottle
 
 __all__ = [
     "GRAPH_VERSIONS",
@@ -75,13 +74,34 @@ def open_mailbox(request: Request, permission: MailPermission) -> MailboxCall:
     return MailboxCall(state, caller, mailbox)
 
 
-@asynccontextmanager
-async def throttled(request: Request, state: EmulatorState, key: MailboxKey) -> AsyncIterator[None]:
+class _Slot:
+    """One of the (app, mailbox) slots, held for a request, with the configured latency
+    spent inside it. A class rather than ``@asynccontextmanager``: every mail request takes
+    one, and a generator costs several times as much (bench/emulator_throughput.py)."""
+
+    __slots__ = ("_key", "_latency", "_throttle")
+
+    def __init__(self, throttle: MailboxThrottle, key: MailboxKey, latency: float) -> None:
+        self._throttle, self._key, self._latency = throttle, key, latency
+
+    async def __aenter__(self) -> None:
+        self._throttle.acquire(self._key)
+        if self._latency > 0:
+            try:
+                await sleep(self._latency)
+            except BaseException:
+                self._throttle.release(self._key)
+                raise
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._throttle.release(self._key)
+
+
+def throttled(
+    request: Request, state: EmulatorState, key: MailboxKey
+) -> AbstractAsyncContextManager[None]:
     """Hold one of the (app, mailbox) slots, spending the configured latency inside it."""
-    with mail_runtime(request).throttle.slot(key):
-        if state.settings.latency > 0:
-            await sleep(state.settings.latency)
-        yield
+    return _Slot(mail_runtime(request).throttle, key, state.settings.latency)
 
 
 def mailbox_slot(request: Request, call: MailboxCall) -> AbstractAsyncContextManager[None]:
@@ -92,7 +112,7 @@ def mailbox_slot(request: Request, call: MailboxCall) -> AbstractAsyncContextMan
 async def limited_body(request: Request) -> bytes:
     """The body, refused (400) past Graph's 4 MB request limit — by its declared length
     before reading, by its real length after."""
-    declared = request.headers.get("content-length", "")
+    declared = header(request, "content-length") or ""
     if declared.isdigit():
         check_request_size(int(declared))
     raw = await request.body()
