@@ -32,6 +32,7 @@ __all__ = [
 # several times cheaper than a system call per id (every sendMail makes about ten). Secrets,
 # codes and tokens use ``secrets`` (opaque below, identity/, directory_apps).
 _ID_RANDOM = random.Random(os.urandom(32))
+os.register_at_fork(after_in_child=lambda: _ID_RANDOM.seed(os.urandom(32)))  # as random does
 
 
 def id_bytes(n: int) -> bytes:
