@@ -7,6 +7,7 @@ no token, a garbage token, or a real token of the admin app or of "Timesheet Mai
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from sendscope.emulator import EmulatorState, create_app, seed_state
 from sendscope.emulator.app import all_routes
 from sendscope.emulator.core.directory import GRAPH_APP_ID, GRAPH_RESOURCE
 from sendscope.emulator.identity.claims import issue_app_token
+from tests.conftest import Tenant
 
 ROUTES = [
     (method, route.path)
@@ -177,3 +179,52 @@ def test_no_request_gets_a_5xx(fuzz_env: Any, data: st.DataObject) -> None:
         method, path, params=data.draw(query_options), content=body, headers=headers
     )
     assert response.status_code < 500, (method, path, response.status_code, response.text[:500])
+
+
+# JSON nested deeper than the parser's recursion limit: every place that reads JSON from a
+# request (bodies, bearer tokens, client assertions, skip tokens) refuses it as malformed.
+_DEEP = b"[" * 5000 + b"]" * 5000
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def test_json_nested_too_deep_is_refused_not_a_5xx(
+    client: TestClient, tenant: Tenant, token: Callable[..., str]
+) -> None:
+    admin = {"Authorization": f"Bearer {token(admin=True)}"}
+    mailer = {"Authorization": f"Bearer {token('Timesheet Mailer')}"}
+    exchange = {"Authorization": f"Bearer {token(admin=True, resource='exchange')}"}
+    invoke = "/adminapi/beta/contoso.onmicrosoft.com/InvokeCommand"
+    for path, auth in (
+        ("/v1.0/users", admin),
+        ("/v1.0/users/noreply@contoso.onmicrosoft.com/sendMail", mailer),
+        ("/v1.0/$batch", admin),
+    ):
+        response = client.post(path, content=_DEEP, headers=auth)
+        assert (response.status_code, response.json()["error"]["code"]) == (400, "BadRequest")
+    response = client.post(invoke, content=_DEEP, headers=exchange)
+    assert response.status_code == 400, response.text
+    response = client.post(
+        invoke,
+        params={"$skiptoken": _b64(_DEEP)},
+        headers=exchange,
+        json={"CmdletInput": {"CmdletName": "Get-Mailbox", "Parameters": {}}},
+    )
+    assert response.status_code == 400, response.text
+    nested = f"{_b64(_DEEP)}.{_b64(b'{}')}.{_b64(b'sig')}"
+    response = client.get("/v1.0/users", headers={"Authorization": f"Bearer {nested}"})
+    assert response.status_code == 401
+    response = client.post(
+        f"/{tenant.id}/oauth2/v2.0/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": tenant.apps["Timesheet Mailer"].client_id,
+            "scope": "https://graph.microsoft.com/.default",
+            "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": nested,
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["error_description"].startswith("AADSTS50027:")

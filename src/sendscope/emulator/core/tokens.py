@@ -161,7 +161,7 @@ class SigningKey:
             header = json.loads(_b64decode(parts[0]))
             claims = json.loads(_b64decode(parts[1]))
             signature = _b64decode(parts[2])
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             raise TokenRejected(TokenProblem.MALFORMED) from None
         if not isinstance(header, dict) or not isinstance(claims, dict):
             raise TokenRejected(TokenProblem.MALFORMED)

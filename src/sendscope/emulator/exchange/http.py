@@ -52,7 +52,7 @@ async def read_body(request: Request) -> Any:
         return None
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         from .exceptions import InvalidRequestBody
 
         raise InvalidRequestBody() from None

@@ -85,7 +85,7 @@ def _decode(token: str) -> tuple[int, int, dict[str, Any] | None]:
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         offset, after, saved = int(data["o"]), int(data.get("s", 0)), data["i"]
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise InvalidRequestBody(
             "The $skiptoken of this request is not one this API gave out."
         ) from None

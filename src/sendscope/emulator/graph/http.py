@@ -76,7 +76,7 @@ async def read_json(request: Request) -> dict[str, Any]:
         raise BadRequest("Empty Payload, JSON content expected")
     try:
         value = _parse(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # too deep for the parser
         raise BadRequest(
             "Unable to read JSON request payload. Please ensure Content-Type "
             "header is set and payload is of valid JSON format."

@@ -148,7 +148,7 @@ def parse_assertion(token: str) -> ClientAssertion:
         claims = json.loads(_b64decode(parts[1]))
         signature = _b64decode(parts[2])
         signing_input = f"{parts[0]}.{parts[1]}".encode("ascii")
-    except (ValueError, binascii.Error):
+    except (ValueError, binascii.Error, RecursionError):
         raise MalformedJwt() from None
     if not isinstance(header, dict) or not isinstance(claims, dict):
         raise MalformedJwt()

@@ -147,7 +147,7 @@ def sub_response(
             try:
                 entry["body"] = json.loads(body)
                 return entry
-            except ValueError:
+            except (ValueError, RecursionError):
                 pass
         entry["body"] = base64.b64encode(body).decode("ascii")
     return entry
