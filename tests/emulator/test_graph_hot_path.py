@@ -13,11 +13,13 @@ from starlette.testclient import TestClient
 
 from sendscope.emulator import EmulatorState
 from sendscope.emulator.core.clock import EmulatorClock
+from sendscope.emulator.core.directory import GRAPH_APP_ID, GRAPH_RESOURCE, Directory
 from sendscope.emulator.core.ids import _iso, iso_utc
 from sendscope.emulator.core.state import header
 from sendscope.emulator.core.store import Store
 from sendscope.emulator.graph.http import _parse
 from sendscope.emulator.graph.models.mail_message import body_preview
+from sendscope.emulator.identity.claims import app_only_claims
 from tests.conftest import Tenant, bearer
 from tests.emulator.graph_mail_helpers import addr, app_token, error_of, message, send
 
@@ -58,6 +60,22 @@ def test_a_remembered_caller_keeps_its_own_roles(
     assert send(client, sender, addr("noreply")).status_code == 202
     assert error_of(send(client, reader, addr("noreply")))[:2] == (403, "ErrorAccessDenied")
     assert send(client, sender, addr("noreply")).status_code == 202
+
+
+def test_a_token_with_a_lifetime_beyond_floats_is_remembered(
+    client: TestClient, state: EmulatorState, tenant: Tenant
+) -> None:
+    mailer = Directory(state.store).service_principal_by_app_id(
+        tenant.id, tenant.apps["Timesheet Mailer"].client_id
+    )
+    graph = Directory(state.store).service_principal_by_app_id(tenant.id, GRAPH_APP_ID)
+    assert mailer is not None and graph is not None
+    claims = app_only_claims(
+        state, tenant.id, mailer, graph, GRAPH_RESOURCE, credential_type="secret"
+    )
+    token = state.signing_key.sign({**claims, "exp": 10**400, "nbf": -(10**400)})
+    for _ in range(2):
+        assert send(client, token, addr("noreply")).status_code == 202
 
 
 # -- headers, read once per request ------------------------------------------------------------
@@ -127,6 +145,10 @@ def test_iso_utc_remembered_per_second_equals_the_long_way() -> None:
     for seconds in moments:
         moment = datetime.fromtimestamp(seconds, UTC)
         assert iso_utc(moment) == _iso(moment)
+    # Far enough out that a float timestamp rounds …:00.999999 up to the next second.
+    last_micro = datetime(9999, 6, 1, 12, 0, 0, 999999, tzinfo=UTC)
+    assert iso_utc(last_micro) == "9999-06-01T12:00:00Z"
+    assert iso_utc(last_micro + timedelta(microseconds=1)) == "9999-06-01T12:00:01Z"
     other_zone = datetime(2026, 1, 1, 1, 30, tzinfo=timezone(timedelta(hours=2)))
     assert iso_utc(other_zone) == "2025-12-31T23:30:00Z"
 

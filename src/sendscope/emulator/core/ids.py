@@ -5,13 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
-import math
 import os
 import random
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 __all__ = [
@@ -118,7 +117,7 @@ def iso_utc(moment: datetime | None = None) -> str:
     global _last_stamp  # one remembered (second, text), swapped whole
     if moment is not None and moment.tzinfo is UTC:
         # The common case (the emulator clock's times): one text per second, remembered.
-        second, last = math.floor(moment.timestamp()), _last_stamp
+        second, last = (moment - _EPOCH) // _SECOND, _last_stamp  # exact, unlike a float
         if second == last[0]:
             return last[1]
         _last_stamp = (second, _iso(moment))
@@ -126,7 +125,8 @@ def iso_utc(moment: datetime | None = None) -> str:
     return _iso(moment or datetime.now(UTC))
 
 
-_last_stamp: tuple[float, str] = (math.nan, "")
+_last_stamp: tuple[int, str] = (-(2**63), "")
+_EPOCH, _SECOND = datetime(1970, 1, 1, tzinfo=UTC), timedelta(seconds=1)
 
 
 def _iso(moment: datetime) -> str:

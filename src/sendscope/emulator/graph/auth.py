@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -94,10 +95,11 @@ def authenticate(request: Request, state: EmulatorState) -> Caller:
         user_id=None if is_app else str(claims.get("oid", "")),
     )
     if len(callers) >= _KNOWN_CALLERS:
-        callers.pop(next(iter(callers)))
-    nbf = claims.get("nbf")
-    not_before = float(nbf) if isinstance(nbf, int | float) else -math.inf
-    callers[authorization] = _Known(caller, not_before, float(claims["exp"]))
+        with suppress(StopIteration, KeyError, RuntimeError):  # another thread got there first
+            callers.pop(next(iter(callers)))
+    nbf = claims.get("nbf")  # kept as numbers: an int of any size compares exactly, as in verify
+    not_before = nbf if isinstance(nbf, int | float) else -math.inf
+    callers[authorization] = _Known(caller, not_before, claims["exp"])
     return caller
 
 
@@ -106,8 +108,8 @@ class _Known:
     """A caller whose token was verified, and the lifetime that verification holds for."""
 
     caller: Caller
-    not_before: float
-    expires: float
+    not_before: int | float
+    expires: int | float
 
 
 _KNOWN_CALLERS = 4096
