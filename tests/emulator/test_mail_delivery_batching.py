@@ -5,6 +5,7 @@ shown with plain, one-by-one writes."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,6 +47,17 @@ def test_any_write_transaction_writes_the_batch_first() -> None:
     store.execute("DELETE FROM tenants")
     assert not store.has_deferred
     assert _meta(store, "a") == "1"
+
+
+def test_a_batch_that_cannot_be_written_is_rolled_back_and_the_store_goes_on() -> None:
+    store = Store()
+    store.defer("meta", ROW, [("a", "1"), ("a", "2")])  # the second breaks the primary key
+    with pytest.raises(sqlite3.IntegrityError):
+        store.flush()
+    assert not store.has_deferred
+    assert _meta(store, "a") is None  # all or nothing
+    store.set_meta("b", "1")  # no transaction was left open
+    assert _meta(store, "b") == "1"
 
 
 def test_rows_queued_inside_a_transaction_commit_with_it() -> None:

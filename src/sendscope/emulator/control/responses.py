@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+from ..core.json_body import parse_json_body
 from ..core.state import emulator_state
 from ..seeds.fixtures import credentials_json
 from . import ui
@@ -179,7 +180,7 @@ async def read_json_object(request: Request, *, optional: bool = False) -> dict[
             return {}
         raise InvalidRequest("The request body is empty: send a JSON object.")
     try:
-        value = json.loads(raw)
+        value = parse_json_body(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InvalidJson(f"The request body is not valid JSON: {exc}.") from None
     if not isinstance(value, dict):

@@ -108,12 +108,14 @@ class Store:
         self._depth = 1
         try:
             yield
+            self._write(self._take_deferred())
         except BaseException:
-            self._take_deferred()  # queued inside this transaction: they go with it
+            # Rows queued inside this transaction go with it; so does a batch that fails to
+            # be written — rolled back, never left open under every later transaction.
+            self._take_deferred()
             self._conn.execute("ROLLBACK")
             raise
         else:
-            self._write(self._take_deferred())
             self._conn.execute("COMMIT")
         finally:
             self._depth = 0

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..core.json_body import parse_json_body
 from ..core.state import request_ids
 from ..core.store import dumps
 
@@ -51,7 +51,7 @@ async def read_body(request: Request) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        return parse_json_body(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):
         from .exceptions import InvalidRequestBody
 

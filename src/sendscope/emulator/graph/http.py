@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..core.json_body import parse_json_body
 from ..core.state import request_ids
 
 __all__ = [
@@ -75,7 +73,7 @@ async def read_json(request: Request) -> dict[str, Any]:
     if not raw.strip():
         raise BadRequest("Empty Payload, JSON content expected")
     try:
-        value = _parse(raw)
+        value = parse_json_body(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):  # too deep for the parser
         raise BadRequest(
             "Unable to read JSON request payload. Please ensure Content-Type "
@@ -87,19 +85,3 @@ async def read_json(request: Request) -> dict[str, Any]:
             "header is set and payload is of valid JSON format."
         )
     return value
-
-
-def _parse(raw: bytes) -> Any:
-    """JSON as the standard library reads it; orjson first, several times faster, for what it
-    reads the same (RFC 8259 text in UTF-8). What orjson refuses (NaN, lone surrogates, a
-    UTF-16 body, bad JSON) goes to ``json.loads``, which decides; so does a body with 19 digits
-    in a row anywhere, as orjson reads an integer beyond 64 bits as a float."""
-    if _LONG_DIGITS.search(raw) is None:
-        try:
-            return orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(raw)
-
-
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")

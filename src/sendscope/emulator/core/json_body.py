@@ -1,0 +1,42 @@
+"""A request body's JSON, read once the same way for every service.
+
+As ``json.loads`` reads it (the standard library decides every doubtful case), with two
+differences a store needs: orjson does the common case, several times faster; and lone
+surrogates (``"\\ud800"`` escapes, which JSON allows and UTF-8 cannot hold) become U+FFFD, as
+.NET's UTF-8 writer makes them, so that nothing accepted can fail to be stored later.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import orjson
+
+__all__ = ["parse_json_body"]
+
+# orjson reads an integer beyond 64 bits as a float; such bodies go to json.loads.
+_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parse_json_body(raw: bytes) -> Any:
+    """The JSON value of ``raw``; raises what ``json.loads`` raises (ValueError,
+    UnicodeDecodeError, RecursionError for nesting too deep)."""
+    if _LONG_DIGITS.search(raw) is None:
+        try:
+            return orjson.loads(raw)  # never yields a surrogate: it refuses them
+        except orjson.JSONDecodeError:
+            pass  # NaN, lone surrogates, UTF-16, bad JSON: json.loads decides
+    return _without_surrogates(json.loads(raw))
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    return value
