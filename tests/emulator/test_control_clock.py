@@ -127,14 +127,21 @@ def test_bad_advance_is_invalid_request_and_leaves_the_clock(
     assert frozen.clock.advanced.total_seconds() == 0
 
 
-@pytest.mark.parametrize("literal", [b'{"seconds": NaN}', b'{"seconds": Infinity}'])
-def test_advance_by_a_non_finite_number_is_invalid_request(
-    client: TestClient, frozen: EmulatorState, literal: bytes
+@pytest.mark.parametrize(
+    ("literal", "reason"),
+    [
+        (b'{"seconds": NaN}', "NaN is not a JSON number"),
+        (b'{"seconds": Infinity}', "Infinity is not a JSON number"),
+        (b'{"seconds": 1e400}', "1e400 is out of range"),
+    ],
+)
+def test_advance_by_a_non_finite_number_is_not_json(
+    client: TestClient, frozen: EmulatorState, literal: bytes, reason: str
 ) -> None:
-    status, code, message = error(client.post("/_emulator/clock/advance", content=literal))
+    response = client.post("/_emulator/clock/advance", content=literal)
 
-    assert (status, code) == (400, "InvalidRequest")
-    assert message.startswith("'seconds' must be a finite number of seconds, not ")
+    assert error(response) == (400, "InvalidJson", f"The request body is not valid JSON: {reason}.")
+    assert frozen.clock.advanced.total_seconds() == 0
 
 
 def test_advance_past_year_9999_is_invalid_request(

@@ -1,14 +1,17 @@
 """A request body's JSON, read once the same way for every service.
 
-As ``json.loads`` reads it (the standard library decides every doubtful case), with two
-differences a store needs: orjson does the common case, several times faster; and lone
-surrogates (``"\\ud800"`` escapes, which JSON allows and UTF-8 cannot hold) become U+FFFD, as
-.NET's UTF-8 writer makes them, so that nothing accepted can fail to be stored later.
+As ``json.loads`` reads it (the standard library decides every doubtful case), with the
+differences a store needs: orjson does the common case, several times faster; lone surrogates
+(``"\\ud800"`` escapes, which JSON allows and UTF-8 cannot hold) become U+FFFD, as .NET's
+UTF-8 writer makes them; and numbers that are not finite (``NaN``, ``Infinity``, ``1e400``),
+which RFC 8259 has no room for, are malformed JSON — so nothing accepted can fail to be
+stored or answered later.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Any
 
@@ -29,7 +32,18 @@ def parse_json_body(raw: bytes) -> Any:
             return orjson.loads(raw)  # never yields a surrogate: it refuses them
         except orjson.JSONDecodeError:
             pass  # NaN, lone surrogates, UTF-16, bad JSON: json.loads decides
-    return _without_surrogates(json.loads(raw))
+    return _without_surrogates(json.loads(raw, parse_constant=_refuse, parse_float=_finite))
+
+
+def _refuse(literal: str) -> float:
+    raise ValueError(f"{literal} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 
 def _without_surrogates(value: Any) -> Any:

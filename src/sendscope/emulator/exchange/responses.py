@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..core.json_body import parse_json_body
 from ..core.state import emulator_state
 from .auth import authenticate_admin
 from .cmdlets import invoke
@@ -40,7 +41,9 @@ from .models.records import annotate, select
 __all__ = ["DEFAULT_PAGE_SIZE", "invoke_command"]
 
 DEFAULT_PAGE_SIZE = 1000
-_MAX_PAGE = re.compile(r"odata\.maxpagesize\s*=\s*(\d+)", re.IGNORECASE)
+# A page size of more than nine digits is no preference this API can honour: ignored.
+_MAX_PAGE = re.compile(r"odata\.maxpagesize\s*=\s*([0-9]{1,9})\b", re.IGNORECASE)
+_MAX_SEQ = 2**63 - 1  # SQLite's largest integer
 _WARNINGS_TYPE = "#Collection(String)"
 
 
@@ -83,15 +86,20 @@ class PageRequest:
 
 def _decode(token: str) -> tuple[int, int, dict[str, Any] | None]:
     try:
-        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        offset, after, saved = int(data["o"]), int(data.get("s", 0)), data["i"]
+        data = parse_json_body(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        offset, after, saved = data["o"], data.get("s", 0), data["i"]
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
-        raise InvalidRequestBody(
-            "The $skiptoken of this request is not one this API gave out."
-        ) from None
-    if offset < 0 or after < 0 or not isinstance(saved, dict):
-        raise InvalidRequestBody("The $skiptoken of this request is not one this API gave out.")
+        raise InvalidRequestBody(_NOT_OURS) from None
+    if not (_whole(offset) and _whole(after) and isinstance(saved, dict)):
+        raise InvalidRequestBody(_NOT_OURS)
     return offset, after, saved
+
+
+_NOT_OURS = "The $skiptoken of this request is not one this API gave out."
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_SEQ
 
 
 def _encode(offset: int, after: int, cmdlet_input: dict[str, Any]) -> str:

@@ -92,7 +92,7 @@ def _skiptoken(raw: str | None) -> int:
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
         kind, _, seq = text.partition(":")
-        if kind != "seq" or int(seq) < 0:
+        if kind != "seq" or not 0 <= int(seq) <= 2**63 - 1:  # SQLite's integers
             raise ValueError(raw)
         return int(seq)
     except ValueError:

@@ -17,7 +17,8 @@ here too. Reference: https://learn.microsoft.com/entra/identity-platform/referen
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import math
+from datetime import UTC, datetime, timedelta
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -372,9 +373,18 @@ class AssertionKeyInvalid(_InvalidClient):
 
 
 def _ticks(epoch: float) -> str:
-    """.NET's round-trip form with seven fraction digits: ``2024-10-02T22:05:03.6755165Z``."""
-    moment = datetime.fromtimestamp(epoch, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}0Z"
+    """.NET's round-trip form with seven fraction digits: ``2024-10-02T22:05:03.6755165Z``;
+    a time beyond .NET's DateTime (years 1–9999) is shown at its end, as DateTime clamps."""
+    if math.isnan(epoch):
+        epoch = 0.0
+    moment = _EPOCH + timedelta(seconds=min(max(epoch, _FIRST_TICK), _LAST_TICK))
+    fraction = f"{moment.microsecond:06d}0Z"
+    return f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%S.") + fraction
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FIRST_TICK = (datetime(1, 1, 1, tzinfo=UTC) - _EPOCH).total_seconds()
+_LAST_TICK = (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC) - _EPOCH).total_seconds()
 
 
 # -- scopes and resources -------------------------------------------------------------

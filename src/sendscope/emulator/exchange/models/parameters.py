@@ -9,6 +9,7 @@ sends multi-valued parameters as JSON arrays or as an ``Exchange.GenericHashTabl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -106,7 +107,7 @@ class Parameters:
         if isinstance(value, str) and value.strip().lower() == "unlimited":
             return UNLIMITED
         number = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
-        if number.isdigit() and int(number) > 0:
+        if _UINT.fullmatch(number) and 0 < int(number) <= 0xFFFFFFFF:  # a UInt32
             return int(number)
         raise InvalidArgument(
             "ResultSize",
@@ -114,6 +115,9 @@ class Parameters:
             '"Microsoft.Exchange.Data.Unlimited`1[System.UInt32]". Error: "The value must be a '
             'positive number or Unlimited."',
         )
+
+
+_UINT = re.compile(r"[0-9]{1,10}")
 
 
 def _items(name: str, value: Any) -> list[str]:

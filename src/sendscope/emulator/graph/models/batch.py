@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
@@ -95,6 +96,8 @@ def _step(item: Any) -> BatchStep:
     if not isinstance(headers, dict) or not isinstance(depends, list):
         raise BadRequest(_INVALID)
     pairs = tuple((str(k), str(v)) for k, v in headers.items())
+    if not all(_HEADER_NAME.fullmatch(k) and _sendable(v) for k, v in pairs):
+        raise BadRequest(_INVALID)  # no HTTP request could carry it
     return BatchStep(
         rid,
         method.upper(),
@@ -103,6 +106,18 @@ def _step(item: Any) -> BatchStep:
         _body(rid, item, pairs),
         tuple(str(d) for d in depends),
     )
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # an RFC 9110 token
+
+
+def _sendable(value: str) -> bool:
+    """A header value HTTP/1.1 can carry: Latin-1, no line breaks."""
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return "\r" not in value and "\n" not in value
 
 
 def _body(rid: str, item: Mapping[str, Any], headers: Sequence[tuple[str, str]]) -> bytes | None:

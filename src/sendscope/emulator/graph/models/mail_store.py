@@ -49,6 +49,7 @@ __all__ = [
 ]
 
 DEFAULT_MESSAGE_PAGE = 10
+_INT32_MAX = 2**31 - 1  # OData's $skip is an Edm.Int32
 MAX_MESSAGE_PAGE = 1000
 
 WELL_KNOWN_FOLDERS: dict[str, str] = {
@@ -228,7 +229,7 @@ class MessageQuery:
     def parse(cls, params: Mapping[str, str]) -> MessageQuery:
         return cls(
             top=_whole(params.get("$top"), "$top", DEFAULT_MESSAGE_PAGE, 1, MAX_MESSAGE_PAGE),
-            skip=_whole(params.get("$skip"), "$skip", 0, 0, None),
+            skip=_whole(params.get("$skip"), "$skip", 0, 0, _INT32_MAX),
             select=message_select(params.get("$select")),
             filter=_filter(params.get("$filter")),
             ascending=_ascending(params.get("$orderby")),
@@ -240,18 +241,17 @@ def message_select(raw: str | None) -> tuple[str, ...]:
     return select_fields(raw, "message", _SELECTABLE)
 
 
-def _whole(raw: str | None, name: str, default: int, low: int, high: int | None) -> int:
+def _whole(raw: str | None, name: str, default: int, low: int, high: int) -> int:
     if raw is None:
         return default
     try:
         value = int(raw)
     except ValueError:
         value = low - 1
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+    if not low <= value <= high:
         raise ErrorInvalidUrlQuery(
             f"The value '{raw}' of query parameter '{name}' is invalid: "
-            f"it must be a whole number {bound}."
+            f"it must be a whole number between {low} and {high}."
         )
     return value
 
