@@ -325,3 +325,12 @@ def test_transitive_members_of_a_root_group_page_every_member_exactly_once(
         "#microsoft.graph.user",
         "#microsoft.graph.group",
     }
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_the_smallest_synthetic_tenant_is_built(state: EmulatorState, seed: int) -> None:
+    # Below 200 mailboxes there is no group of hundreds to draw (once "empty range" in a 400).
+    fixture = synthetic_fixture()
+    fixture["synthetic"] = {"mailboxes": 10, "groups": 10, "apps": 10, "policies": 10, "seed": seed}
+    tenant_id = apply_fixture(state, fixture)
+    assert len(rows(state, "SELECT 1 FROM users WHERE tenant_id = ?", tenant_id)) >= 10

@@ -242,7 +242,10 @@ def _direct_members(
     if empty:
         return ()
     limit = min(len(mailboxes), 2000)
-    count = rng.randint(200, limit) if rng.random() < 0.05 else rng.randint(3, min(30, limit))
+    if rng.random() < 0.05:
+        count = rng.randint(min(200, limit), limit)  # a small tenant has no group of hundreds
+    else:
+        count = rng.randint(3, min(30, limit))
     return tuple(m.object_id for m in rng.sample(mailboxes, count))
 
 
