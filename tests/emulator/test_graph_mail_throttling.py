@@ -5,6 +5,7 @@ The limiter is driven directly with a fake clock: nothing here waits on real tim
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Callable
 
@@ -14,6 +15,7 @@ from starlette.testclient import TestClient
 from sendscope.emulator import EmulatorState
 from sendscope.emulator.core.directory import Directory
 from sendscope.emulator.graph.exceptions import ApplicationThrottled
+from sendscope.emulator.graph.models import throttling
 from sendscope.emulator.graph.models.mail_errors import MailboxRequestLimitThrottled
 from sendscope.emulator.graph.models.mail_runtime import MailRuntime
 from sendscope.emulator.graph.models.throttling import (
@@ -23,7 +25,6 @@ from sendscope.emulator.graph.models.throttling import (
     MailboxKey,
     MailboxThrottle,
 )
-from sendscope.emulator.graph.responses import mail_common
 from tests.conftest import Tenant
 from tests.emulator.graph_mail_helpers import addr, error_of, send
 
@@ -71,9 +72,35 @@ def test_other_mailbox_and_other_app_are_not_affected() -> None:
 
 def test_slot_is_released_on_error() -> None:
     throttle = MailboxThrottle(FakeClock())
-    with pytest.raises(RuntimeError), throttle.slot(KEY):
-        raise RuntimeError("handler failed")
+
+    async def failing_handler() -> None:
+        async with throttle.slot(KEY):
+            assert throttle.in_flight(KEY) == 1
+            raise RuntimeError("handler failed")
+
+    with pytest.raises(RuntimeError):
+        asyncio.run(failing_handler())
     assert throttle.in_flight(KEY) == 0
+
+
+def test_slot_is_released_when_cancelled_during_its_latency() -> None:
+    throttle = MailboxThrottle(FakeClock())
+
+    async def cancelled() -> None:
+        task = asyncio.create_task(_hold(throttle, latency=30.0))
+        await asyncio.sleep(0)
+        assert throttle.in_flight(KEY) == 1
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancelled())
+    assert throttle.in_flight(KEY) == 0
+
+
+async def _hold(throttle: MailboxThrottle, *, latency: float) -> None:
+    async with throttle.slot(KEY, latency):
+        pass
 
 
 def test_request_window_limit_and_retry_after() -> None:
@@ -81,8 +108,7 @@ def test_request_window_limit_and_retry_after() -> None:
     throttle = MailboxThrottle(clock, limit=3, window=600)
     for step in range(3):
         clock.now = 1_000.0 + step * 100
-        with throttle.slot(KEY):
-            pass
+        asyncio.run(_hold(throttle, latency=0.0))
     clock.now = 1_250.0
     with pytest.raises(MailboxRequestLimitThrottled) as raised:
         throttle.acquire(KEY)
@@ -161,7 +187,7 @@ def test_latency_is_spent_inside_the_slot(
     async def fake_sleep(seconds: float) -> None:
         slept.append((seconds, runtime.throttle.in_flight(key)))
 
-    monkeypatch.setattr(mail_common, "sleep", fake_sleep)
+    monkeypatch.setattr(throttling, "sleep", fake_sleep)
     assert send(client, token("Timesheet Mailer"), addr("payroll")).status_code == 202
     assert slept == [(0.75, 1)]
     assert runtime.throttle.in_flight(key) == 0
@@ -175,6 +201,6 @@ def test_no_latency_no_sleep(
     async def fake_sleep(seconds: float) -> None:
         slept.append(seconds)
 
-    monkeypatch.setattr(mail_common, "sleep", fake_sleep)
+    monkeypatch.setattr(throttling, "sleep", fake_sleep)
     assert send(client, token("Timesheet Mailer"), addr("payroll")).status_code == 202
     assert slept == []

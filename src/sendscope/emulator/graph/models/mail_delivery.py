@@ -167,7 +167,7 @@ def submit(
     if save_to_sent_items:
         copies.append((mailbox, "sentitems", sent))
     if replaces_draft is None:
-        outbox_id = _record(state, app_id, mailbox, sent, deliveries, now)
+        outbox_id = _record(state, app_id, mailbox, sent, deliveries)
         deliver_messages(state, copies)
         return outbox_id
     with state.store.tx():  # the draft leaves Drafts as its copies arrive
@@ -175,7 +175,7 @@ def submit(
             "DELETE FROM messages WHERE tenant_id = ? AND mailbox_id = ? AND id = ?",
             (mailbox.tenant_id, mailbox.object_id, replaces_draft),
         )
-        outbox_id = _record(state, app_id, mailbox, sent, deliveries, now)
+        outbox_id = _record(state, app_id, mailbox, sent, deliveries)
         deliver_messages(state, copies)
         return outbox_id
 
@@ -275,7 +275,6 @@ def _record(
     mailbox: Mailbox,
     sent: dict[str, Any],
     deliveries: list[Delivery],
-    now: datetime,
 ) -> str:
     """The outbox row: what was sent, by which app, as which mailbox, and where it went."""
     outbox_id = ordered_guid()

@@ -49,8 +49,8 @@ __all__ = [
 ]
 
 DEFAULT_MESSAGE_PAGE = 10
-_INT32_MAX = 2**31 - 1  # OData's $skip is an Edm.Int32
 MAX_MESSAGE_PAGE = 1000
+_INT32_MAX = 2**31 - 1  # OData's $skip is an Edm.Int32
 
 WELL_KNOWN_FOLDERS: dict[str, str] = {
     "archive": "Archive",

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import math
 import threading
+from asyncio import sleep
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -98,13 +99,9 @@ class MailboxThrottle:
             if usage is not None and usage.in_flight > 0:
                 usage.in_flight -= 1
 
-    @contextmanager
-    def slot(self, key: MailboxKey) -> Iterator[None]:
-        self.acquire(key)
-        try:
-            yield
-        finally:
-            self.release(key)
+    def slot(self, key: MailboxKey, latency: float = 0.0) -> AbstractAsyncContextManager[None]:
+        """One request's slot (``async with``), with ``latency`` seconds spent holding it."""
+        return _Slot(self, key, latency)
 
     def in_flight(self, key: MailboxKey) -> int:
         with self._lock:
@@ -123,3 +120,26 @@ class MailboxThrottle:
     def _forget_before(usage: _Usage, cutoff: float) -> None:
         while usage.started and usage.started[0] <= cutoff:
             usage.started.popleft()
+
+
+class _Slot:
+    """A slot held for one request. A class rather than ``@asynccontextmanager``: every mail
+    request takes one, and a generator costs several times as much
+    (bench/emulator_throughput.py)."""
+
+    __slots__ = ("_key", "_latency", "_throttle")
+
+    def __init__(self, throttle: MailboxThrottle, key: MailboxKey, latency: float) -> None:
+        self._throttle, self._key, self._latency = throttle, key, latency
+
+    async def __aenter__(self) -> None:
+        self._throttle.acquire(self._key)
+        if self._latency > 0:
+            try:
+                await sleep(self._latency)
+            except BaseException:  # cancelled while waiting: the slot is not held
+                self._throttle.release(self._key)
+                raise
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._throttle.release(self._key)

@@ -7,7 +7,6 @@ time (``--latency``) while the request holds its slot.
 
 from __future__ import annotations
 
-from asyncio import sleep
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
@@ -20,7 +19,7 @@ from ..auth import Caller, authenticate
 from ..http import odata_context
 from ..models.mail import MailPermission, check_mailbox_access, check_request_size, resolve_mailbox
 from ..models.mail_runtime import MailRuntime
-from ..models.throttling import MailboxKey, MailboxThrottle
+from ..models.throttling import MailboxKey
 
 __all__ = [
     "GRAPH_VERSIONS",
@@ -74,34 +73,11 @@ def open_mailbox(request: Request, permission: MailPermission) -> MailboxCall:
     return MailboxCall(state, caller, mailbox)
 
 
-class _Slot:
-    """One of the (app, mailbox) slots, held for a request, with the configured latency
-    spent inside it. A class rather than ``@asynccontextmanager``: every mail request takes
-    one, and a generator costs several times as much (bench/emulator_throughput.py)."""
-
-    __slots__ = ("_key", "_latency", "_throttle")
-
-    def __init__(self, throttle: MailboxThrottle, key: MailboxKey, latency: float) -> None:
-        self._throttle, self._key, self._latency = throttle, key, latency
-
-    async def __aenter__(self) -> None:
-        self._throttle.acquire(self._key)
-        if self._latency > 0:
-            try:
-                await sleep(self._latency)
-            except BaseException:
-                self._throttle.release(self._key)
-                raise
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        self._throttle.release(self._key)
-
-
 def throttled(
     request: Request, state: EmulatorState, key: MailboxKey
 ) -> AbstractAsyncContextManager[None]:
     """Hold one of the (app, mailbox) slots, spending the configured latency inside it."""
-    return _Slot(mail_runtime(request).throttle, key, state.settings.latency)
+    return mail_runtime(request).throttle.slot(key, state.settings.latency)
 
 
 def mailbox_slot(request: Request, call: MailboxCall) -> AbstractAsyncContextManager[None]:
