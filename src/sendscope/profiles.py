@@ -59,9 +59,10 @@ class ProfileStore:
             return {}
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-            return {
-                name: _profile(name, values) for name, values in raw.get("profiles", {}).items()
-            }
+            saved = raw.get("profiles", {}) if isinstance(raw, dict) else None
+            if not isinstance(saved, dict):
+                raise ValueError('not {"profiles": {name: {...}}}')
+            return {name: _profile(name, values) for name, values in saved.items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise UsageError(
                 f"cannot read profiles from {self.path} ({type(exc).__name__}: {exc}). Fix or "
@@ -91,8 +92,14 @@ class ProfileStore:
         assert not any(
             w in key for p in body["profiles"].values() for key in p for w in _SECRET_WORDS
         ), "profiles never hold secrets"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(self.path, json.dumps(body, indent=2))
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.path, json.dumps(body, indent=2))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot save profiles to {self.path} ({exc.strerror or exc}): set "
+                "SENDSCOPE_CONFIG_DIR to a folder you can write"
+            ) from None
 
 
 def _config_dir() -> Path:

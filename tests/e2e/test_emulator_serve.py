@@ -127,3 +127,50 @@ def test_port_in_use_exits_2() -> None:
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_data_dir_another_emulator_holds_is_refused(tmp_path: Path) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    with (tmp_path / ".lock").open("ab") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running emulator does
+        done = subprocess.run(
+            [*CMD, "--port", "0", "--data-dir", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert done.returncode == 2
+    assert " ".join(done.stderr.split()) == (
+        f"error: --data-dir {tmp_path} is in use by another running emulator: stop it, or give "
+        "a folder of its own"
+    )
+    assert not (tmp_path / "emulator.json").exists()
+    assert not (tmp_path / "state.db").exists()
+
+
+def test_a_data_dir_that_is_a_file_is_named_not_the_port(tmp_path: Path) -> None:
+    afile = tmp_path / "notes.txt"
+    afile.write_text("mine")
+    done = subprocess.run(
+        [*CMD, "--port", "0", "--data-dir", str(afile)], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 2
+    assert f"error: --data-dir {afile}: File exists" in " ".join(done.stderr.split())
+    assert "--port" not in done.stderr
+    assert afile.read_text() == "mine"
+
+
+def test_a_second_emulator_on_a_served_data_dir_is_refused(tmp_path: Path) -> None:
+    pytest.importorskip("fcntl")
+    with running("--port", "0", "--data-dir", str(tmp_path)) as (_, words):
+        info = (tmp_path / "emulator.json").read_text()
+        done = subprocess.run(
+            [*CMD, "--port", "0", "--data-dir", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert done.returncode == 2
+        assert "is in use by another running emulator" in done.stderr
+        assert (tmp_path / "emulator.json").read_text() == info  # the first one's, untouched
+        assert words[2] in info

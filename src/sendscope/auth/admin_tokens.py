@@ -102,8 +102,23 @@ class LoginCache:
                 "`sendscope login`"
             ) from None
 
+    def prepare(self) -> None:
+        """Make sure the cache can be written, before a sign-in the user would have to redo."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise UsageError(
+                f"cannot keep the sign-in cache in {self.path.parent} ({exc.strerror or exc}): "
+                "set SENDSCOPE_DATA_DIR to a folder you can write"
+            ) from None
+        if self.path.is_dir():
+            raise UsageError(
+                f"the sign-in cache {self.path} is a folder: remove it, or set "
+                "SENDSCOPE_DATA_DIR to another folder"
+            )
+
     def save(self, record: LoginRecord) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.prepare()
         fields = {
             "login_url": record.login_url,
             "tenant": record.tenant,
@@ -111,7 +126,13 @@ class LoginCache:
             "username": record.username,
             "msal_cache": record.msal_cache,
         }
-        write_atomically(self.path, json.dumps(fields))
+        try:
+            write_atomically(self.path, json.dumps(fields))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the sign-in cache {self.path} ({exc.strerror or exc}): set "
+                "SENDSCOPE_DATA_DIR to a folder you can write"
+            ) from None
 
     def delete(self) -> bool:
         """Remove the file; False when there was none."""
@@ -119,6 +140,11 @@ class LoginCache:
             self.path.unlink()
         except FileNotFoundError:
             return False
+        except OSError as exc:
+            raise UsageError(
+                f"cannot delete the sign-in cache {self.path} ({exc.strerror or exc}): remove "
+                "it by hand"
+            ) from None
         return True
 
 
@@ -205,7 +231,13 @@ class DelegatedTokenSource:
         self.record = record
         self._cache = cache
         self._msal_cache = msal.SerializableTokenCache()
-        self._msal_cache.deserialize(record.msal_cache)
+        try:
+            self._msal_cache.deserialize(record.msal_cache)
+        except ValueError:  # the file is JSON, the MSAL cache inside it is not
+            raise UsageError(
+                f"the sign-in cache {cache.path} is unreadable: run `sendscope logout`, then "
+                "`sendscope login`"
+            ) from None
         self._app = _public_client(cloud, record.tenant, record.client_id, http, self._msal_cache)
 
     def token(self, scope: str, *, force_refresh: bool = False) -> AccessToken:

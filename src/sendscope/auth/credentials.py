@@ -114,10 +114,22 @@ def check_client_id(value: str, option: str = "--client-id") -> str:
     text = value.strip()
     if is_guid(text):
         return text.lower()
+    if _SECRET_SHAPE.search(text):
+        # Not echoed: a secret on the command line is bad enough without repeating it.
+        raise UsageError(
+            f"{option} holds what looks like a client secret, not a client ID: give the app's "
+            "Application (client) ID, and the secret through SENDSCOPE_CLIENT_SECRET, "
+            "--client-secret-file or the prompt. Consider rotating the secret: it is now in "
+            "your shell history"
+        )
     raise UsageError(
         f"{option} {value!r} is not a client ID: it is the app's Application (client) ID, "
         "a GUID shown on the app registration's Overview page"
     )
+
+
+# Entra client secrets: 40 characters, the fourth to sixth "8Q~" (or another digit + "Q~").
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_.~-]{3}[0-9]Q~[A-Za-z0-9_.~-]{30,}$")
 
 
 def check_address(value: str, option: str) -> str:

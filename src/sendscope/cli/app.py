@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 from . import audit, connect, emulator, login, policies, profile, restrict, send, test_policy
 from .demo import demo as demo_command
+from .pipes import PIPE_CLOSED, stop_writing
 from .verify import verify as verify_command
 
 __all__ = ["app", "main"]
@@ -70,6 +71,9 @@ def main() -> None:
         sys.exit(exc.exit_code)
     except (typer.Exit, SystemExit) as exc:
         code = exc.exit_code if isinstance(exc, typer.Exit) else exc.code
+        if _pipe_closed():
+            stop_writing()
+            sys.exit(PIPE_CLOSED)
         sys.exit(code)
     except typer.Abort:
         _stderr().print("aborted")
@@ -89,6 +93,15 @@ def main() -> None:
 
 
 _INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+
+
+def _pipe_closed() -> bool:
+    """Whether the reader of standard output left (`| head`): click then wraps stdout and
+    exits 1, which here means "a bug". sendscope stops quietly instead, with 141, as a
+    command stopped by SIGPIPE does."""
+    from typer._click.utils import PacifyFlushWrapper
+
+    return isinstance(sys.stdout, PacifyFlushWrapper)
 
 
 def _stderr() -> Console:

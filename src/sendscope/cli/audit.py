@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -32,6 +31,7 @@ from .admin_options import (
     admin_options,
 )
 from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt
+from .pipes import stop_writing
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -240,15 +240,12 @@ def _emit(result: AuditResult, outputs: list[Output], write_baseline: Path | Non
 @contextlib.contextmanager
 def _reader_may_leave() -> Iterator[None]:
     """``sendscope audit | head``: when the reader closes the pipe, stop writing quietly
-    (exit 0 unless --fail-on fails), as well-behaved CLIs do, instead of click's silent 1.
-    Standard output is pointed at /dev/null so Python's own flush at exit does not fail
-    again (https://docs.python.org/3/library/signal.html#note-on-sigpipe)."""
+    (exit 0 unless --fail-on fails): the audit is complete by the time it is shown. Other
+    commands stop at once with exit 141 (``main``)."""
     try:
         yield
     except BrokenPipeError:
-        with contextlib.suppress(OSError, ValueError):
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+        stop_writing()
 
 
 def _baseline_text(result: AuditResult) -> str:

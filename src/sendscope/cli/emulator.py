@@ -62,7 +62,7 @@ def serve_command(
     """Serve the emulator over HTTPS until Ctrl-C."""
     # Imported here: the emulator's server stack is heavy, other commands must start fast.
     from ..emulator import serve
-    from ..emulator.server import LOOPBACK_HOSTS
+    from ..emulator.server import LOOPBACK_HOSTS, DataDirInUse, DataDirUnusable
 
     settings = _settings(
         port, seed, propagation_delay, removal_delay, time_scale, latency, auto_approve
@@ -91,6 +91,12 @@ def serve_command(
 
     try:
         serve(host=host, port=port, data_dir=data_dir, seed=seed, settings=settings, on_ready=ready)
+    except DataDirInUse as exc:
+        raise UsageError(f"--data-dir {exc}: stop it, or give a folder of its own") from None
+    except DataDirUnusable as exc:
+        raise UsageError(
+            f"--data-dir {exc}: give a folder you can write (or none, to keep state in memory)"
+        ) from None
     except OSError as exc:
         raise UsageError(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}. "

@@ -45,6 +45,7 @@ def login(
     public_client = check_client_id(client_id or EXCHANGE_POWERSHELL_CLIENT_ID, "--client-id")
     place = resolve_admin_place(AdminOptions(cloud, emulator, tenant))
     cache = LoginCache()
+    cache.prepare()  # a folder that cannot be written fails now, not after the sign-in
     with make_http_client(ssl_context(place.ca_file)) as http:
         record = device_code_login(
             place.cloud, place.tenant or "organizations", public_client, http, _show, cache

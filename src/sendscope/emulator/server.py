@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any
+from typing import IO, Any
 
 import uvicorn
 
@@ -30,6 +30,8 @@ from .seeds.fixtures import credentials_json, load_credentials
 
 __all__ = [
     "LOOPBACK_HOSTS",
+    "DataDirInUse",
+    "DataDirUnusable",
     "ServerInfo",
     "ThreadedEmulator",
     "build_info",
@@ -124,9 +126,14 @@ def serve(
     settings: EmulatorSettings,
     on_ready: Callable[[str, Path], None],
 ) -> None:
-    """Run until SIGINT or SIGTERM; call ``on_ready(url, emulator.json path)`` once up."""
+    """Run until SIGINT or SIGTERM; call ``on_ready(url, emulator.json path)`` once up.
+
+    Raises ``DataDirUnusable`` when ``data_dir`` cannot be made a folder, ``DataDirInUse`` when
+    another running emulator holds it (two would share one database and overwrite each
+    other's emulator.json), ``OSError`` when the port cannot be had.
+    """
     work_dir = data_dir if data_dir is not None else Path(tempfile.mkdtemp(prefix="sendscope-emu-"))
-    work_dir.mkdir(parents=True, exist_ok=True)
+    lock = _hold(work_dir)
     state = EmulatorState.create(data_dir, settings)
     try:
         seed_state(state, seed)
@@ -146,8 +153,38 @@ def serve(
         _Server(config, ready).run(sockets=[sock])
     finally:
         state.close()
+        lock.close()
         if data_dir is None:
             shutil.rmtree(work_dir, ignore_errors=True)
+
+
+class DataDirUnusable(Exception):
+    """The data folder cannot be used: not a folder, or not writable."""
+
+
+class DataDirInUse(DataDirUnusable):
+    """Another running emulator holds the data folder."""
+
+
+def _hold(work_dir: Path) -> IO[bytes]:
+    """Make ``work_dir`` and hold its lock file for the life of the server (an advisory
+    ``flock``, released with the process; where there is no ``fcntl`` the folder is not
+    locked)."""
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        lock = (work_dir / ".lock").open("ab")
+    except OSError as exc:
+        raise DataDirUnusable(f"{work_dir}: {exc.strerror or exc}") from None
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return lock
+    try:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.close()
+        raise DataDirInUse(f"{work_dir} is in use by another running emulator") from None
+    return lock
 
 
 class ThreadedEmulator:
