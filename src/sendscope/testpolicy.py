@@ -13,6 +13,7 @@ model of the rules or the tenant's data is not what it seems.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ __all__ = [
     "DEFAULT_WORKERS",
     "PolicyCheck",
     "PolicyReader",
+    "Progress",
     "TestPolicyReport",
     "read_context",
     "run_test_policy",
@@ -106,12 +108,17 @@ def validate_request(
     return app, tuple(dict.fromkeys(checked))
 
 
+# ``progress(what, done so far)``: a live count for the display, called from worker threads.
+Progress = Callable[[str, int], None]
+
+
 def run_test_policy(
     exchange: PolicyReader,
     app_id: str,
     addresses: Sequence[str] | None,
     *,
     workers: int = DEFAULT_WORKERS,
+    progress: Progress | None = None,
 ) -> TestPolicyReport:
     """Test every address (``None``: every mailbox) for ``app_id``; see the module doc.
 
@@ -121,7 +128,10 @@ def run_test_policy(
     (``Get-Recipient``) and evaluated again before calling it a disagreement — half the calls.
     """
     context, targets = read_context(exchange, app_id, addresses)
-    verdicts = _parallel(lambda a: _server_verdict(exchange, a, app_id), targets, workers)
+    tested = _Tally(progress, f"Test-ApplicationAccessPolicy, of {len(targets)} mailboxes:")
+    verdicts = _parallel(
+        lambda a: tested.count(_server_verdict(exchange, a, app_id)), targets, workers
+    )
     checks = [_check(context, app_id, a, v) for a, v in zip(targets, verdicts, strict=True)]
     odd = [i for i, c in enumerate(checks) if not c.agrees]
     if odd:
@@ -242,6 +252,22 @@ def _tested_recipient(context: PolicyContext, address: str, result: dict[str, An
 
 def _mailbox(result: dict[str, Any]) -> tuple[str, str]:
     return str(result.get("Mailbox") or ""), str(result.get("MailboxId") or "")
+
+
+class _Tally:
+    """Counts finished calls for ``progress`` (thread-safe; nothing when there is none)."""
+
+    def __init__(self, progress: Progress | None, what: str) -> None:
+        self._progress, self._what = progress, what
+        self._done = 0
+        self._lock = threading.Lock()
+
+    def count(self, result: _R) -> _R:
+        if self._progress is not None:
+            with self._lock:  # counts shown in order
+                self._done += 1
+                self._progress(self._what, self._done)
+        return result
 
 
 def _parallel(call: Callable[[_T], _R], items: Sequence[_T], workers: int) -> list[_R]:

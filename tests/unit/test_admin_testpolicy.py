@@ -160,3 +160,13 @@ def test_validation(app: str, addresses: list[str], every: bool, message: str) -
 def test_validation_normalises_and_deduplicates() -> None:
     app, addresses = validate_request(APP.upper(), ["a@b.com", " a@b.com", "c@b.com"], False)
     assert (app, addresses) == (APP, ("a@b.com", "c@b.com"))
+
+
+def test_progress_counts_every_test_in_order() -> None:
+    users = [f"u{i}" for i in range(16)]
+    fake = FakeExchange(users, parallel=8)
+    seen: list[tuple[str, int]] = []
+    addresses = [f"{u}@{DOMAIN}" for u in users]
+    run_test_policy(fake, APP, addresses, workers=8, progress=lambda w, n: seen.append((w, n)))
+    assert [n for _, n in seen] == list(range(1, len(addresses) + 1))
+    assert {w for w, _ in seen} == {f"Test-ApplicationAccessPolicy, of {len(addresses)} mailboxes:"}

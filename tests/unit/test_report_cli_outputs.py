@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from sendscope.cli import audit
+from sendscope.cli.progress import Counter
 from sendscope.errors import UsageError
 
 
@@ -58,7 +59,7 @@ def test_a_failed_write_keeps_the_old_file(tmp_path: Path) -> None:
 def test_the_progress_callback_keeps_one_line_per_collection() -> None:
     console = Console(file=io.StringIO(), width=80)
     with Progress(console=console, auto_refresh=False) as display:
-        counter = audit._Counter(display)
+        counter = Counter(display, "Reading ")
         counter("servicePrincipals", 999)
         counter("mailboxes", 1000)
         counter("servicePrincipals", 1400)

@@ -14,8 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -32,10 +31,10 @@ from .admin_options import (
 )
 from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt
 from .pipes import stop_writing
+from .progress import live_counts
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.progress import Progress, TaskID
 
     from ..policy.findings import AuditResult, Finding
 
@@ -135,7 +134,7 @@ def audit(
         admin_certificate,
     )  # fmt: skip
     prompt = _secret_prompt if sys.stdin.isatty() else None
-    with connect_admin(options, prompt=prompt) as session, _progress() as progress:
+    with connect_admin(options, prompt=prompt) as session, live_counts("Reading ") as progress:
         result = run_audit(session, progress=progress)
     if accepted is not None:
         result = apply_baseline(result, accepted)
@@ -278,43 +277,6 @@ def _failing_sentence(failing: tuple[Finding, ...], fail_on: FailOn) -> str:
         f"{shown}{more}. Fix them (each finding says how), or accept them with a reason in "
         "a --baseline file (docs/audit.md)."
     )
-
-
-# -- the progress display -----------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def _progress() -> Iterator[Callable[[str, int], None] | None]:
-    """A live count of what has been read, on stderr when it is a terminal (else nothing)."""
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    if not console.is_terminal:
-        yield None
-        return
-    from rich.progress import Progress, SpinnerColumn, TextColumn
-
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed}"))
-    with Progress(*columns, console=console, transient=True) as display:
-        yield _Counter(display)
-
-
-class _Counter:
-    """The ``snapshot.Progress`` callback: one line per collection, its items read so far.
-    Called from the reader's worker threads: rich's Progress locks its own updates, the
-    lock here keeps two threads from adding one collection twice."""
-
-    def __init__(self, display: Progress) -> None:
-        self.display = display
-        self.tasks: dict[str, TaskID] = {}
-        self.lock = threading.Lock()
-
-    def __call__(self, collection: str, read: int) -> None:
-        with self.lock:
-            if collection not in self.tasks:
-                self.tasks[collection] = self.display.add_task(f"Reading {collection}", total=None)
-            task = self.tasks[collection]
-        self.display.update(task, completed=read)
 
 
 # -- small things -------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from .admin_options import (
     admin_options,
 )
 from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt
+from .progress import live_counts
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -72,8 +73,10 @@ def test_policy(
         admin_certificate,
     )
     connection = resolve_admin(options, prompt=_hidden_prompt if sys.stdin.isatty() else None)
-    with AdminSession(connection) as session:
-        report = run_test_policy(session.exchange, app, None if all_mailboxes else wanted)
+    with AdminSession(connection) as session, live_counts() as progress:
+        report = run_test_policy(
+            session.exchange, app, None if all_mailboxes else wanted, progress=progress
+        )
     if as_json:
         typer.echo(json.dumps(document(report, session.tenant), indent=2))
     else:
