@@ -21,6 +21,7 @@ __all__ = [
     "READ_PERMISSIONS",
     "ReadPermission",
     "check_read_permissions",
+    "grant_how",
     "missing_read_permissions",
 ]
 
@@ -28,6 +29,11 @@ _GRANT_HOW = (
     "Entra admin center > App registrations > the admin app > API permissions > Add a "
     "permission > Microsoft Graph > Application permissions > {name}, then Grant admin consent"
 )
+
+
+def grant_how(name: str) -> str:
+    """Where an admin grants the Graph application permission ``name`` to the admin app."""
+    return _GRANT_HOW.format(name=name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +52,7 @@ READ_PERMISSIONS: tuple[ReadPermission, ...] = (
         "Application.Read.All",
         "service principals, their app role assignments and app credentials",
         _GRAPH_READERS | {"Application.Read.All", "Application.ReadWrite.All"},
-        _GRANT_HOW.format(name="Application.Read.All"),
+        grant_how("Application.Read.All"),
     ),
     ReadPermission(
         "RoleManagement.Read.Directory",
@@ -57,13 +63,13 @@ READ_PERMISSIONS: tuple[ReadPermission, ...] = (
             "RoleManagement.Read.All",
             "RoleManagement.ReadWrite.Directory",
         },
-        _GRANT_HOW.format(name="RoleManagement.Read.Directory"),
+        grant_how("RoleManagement.Read.Directory"),
     ),
     ReadPermission(
         "User.Read.All",
         "users, to join them to mailboxes",
         _GRAPH_READERS | {"User.Read.All", "User.ReadWrite.All"},
-        _GRANT_HOW.format(name="User.Read.All"),
+        grant_how("User.Read.All"),
     ),
     ReadPermission(
         "GroupMember.Read.All",
@@ -75,7 +81,7 @@ READ_PERMISSIONS: tuple[ReadPermission, ...] = (
             "GroupMember.ReadWrite.All",
             "Group.ReadWrite.All",
         },
-        _GRANT_HOW.format(name="GroupMember.Read.All"),
+        grant_how("GroupMember.Read.All"),
     ),
 )
 _MANAGE_AS_APP = ReadPermission(

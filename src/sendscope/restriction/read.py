@@ -13,7 +13,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from ..errors import RefusedByMicrosoft365, UsageError, not_found
+from ..audit_permissions import grant_how
+from ..errors import PermissionMissing, RefusedByMicrosoft365, UsageError, not_found
 from ..policy import ApplicationAccessPolicy, PolicyContext, Recipient, mailbox_permissions
 from ..policy.snapshot import app_role_names
 from .model import AppInfo
@@ -73,8 +74,18 @@ _LISTABLE_GROUPS = frozenset(
 def read_app(graph: GraphReader, app_id: str, tenant: str) -> AppInfo:
     """The app's service principal and the application permissions it holds in Entra."""
     app_id = app_id.strip().lower()
-    sp = _service_principal(graph, app_id, tenant)
-    roles = _roles(graph, str(sp["id"]))
+    try:
+        sp = _service_principal(graph, app_id, tenant)
+        roles = _roles(graph, str(sp["id"]))
+    except RefusedByMicrosoft365 as exc:
+        if exc.failure is None or exc.failure.status != 403:
+            raise
+        raise PermissionMissing(
+            f"the admin identity may not read app {app_id} and its permissions in Microsoft "
+            f"Graph ({exc.failure.quote()}): it needs the application permission "
+            f"Application.Read.All. {grant_how('Application.Read.All')}. Nothing was written.",
+            failure=exc.failure,
+        ) from None
     name = str(sp.get("displayName") or sp.get("appDisplayName") or "")
     return AppInfo(app_id, name, str(sp["id"]), roles, mailbox_permissions(roles))
 
