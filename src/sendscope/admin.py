@@ -34,7 +34,7 @@ from .auth.credentials import (
     load_certificate,
 )
 from .clouds import Cloud
-from .connection import EmulatorInfo, cloud_option
+from .connection import EmulatorInfo, cloud_option, refuse_empty
 from .errors import NotSignedIn, UsageError
 from .profiles import Profile, ProfileStore
 
@@ -143,6 +143,13 @@ def resolve_admin_place(
     options: AdminOptions, *, profiles: ProfileStore | None = None
 ) -> AdminPlace:
     """Cloud, tenant and trust from the options, the profile and emulator.json."""
+    refuse_empty(
+        {
+            "--tenant": options.tenant,
+            "--admin-client-id": options.admin_client_id,
+            "--profile": options.profile,
+        }
+    )
     if options.emulator is not None and options.cloud:
         raise UsageError(
             f"--cloud {options.cloud} and --emulator exclude each other: the emulator is its "

@@ -47,6 +47,7 @@ __all__ = [
     "EmulatorInfo",
     "cloud_option",
     "connect_app",
+    "refuse_empty",
     "resolve_app",
 ]
 
@@ -121,6 +122,15 @@ class AppConnection:
     tenant_domain: str | None = None  # when known without asking Graph
 
 
+def refuse_empty(given: Mapping[str, str | None]) -> None:
+    """An option given as '' (or blanks) is a mistake, not "use the default": say so, rather
+    than quietly fall back to the profile, the environment or the emulator's first tenant.
+    (An empty environment variable counts as unset, as click reads it.)"""
+    for option, value in given.items():
+        if value is not None and not value.strip():
+            raise UsageError(f"{option} is empty: give a value, or leave {option} out")
+
+
 def resolve_app(
     options: ConnectionOptions,
     *,
@@ -130,6 +140,9 @@ def resolve_app(
 ) -> AppConnection:
     """Validate the options into an app connection; UsageError naming what is wrong."""
     env = os.environ if env is None else env
+    refuse_empty(
+        {"--tenant": options.tenant, "--client-id": options.client_id, "--profile": options.profile}
+    )
     if options.emulator is not None and options.cloud:
         raise UsageError(
             f"--cloud {options.cloud} and --emulator exclude each other: the emulator is its "

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from sendscope.admin import AdminOptions, resolve_admin_place
 from sendscope.auth.credentials import CertificateCredential, ClientSecret
 from sendscope.connection import AppSession, ConnectionOptions, EmulatorInfo, resolve_app
 from sendscope.errors import UsageError
@@ -251,3 +252,32 @@ def test_resolving_and_the_command_modules_import_no_http_or_crypto_stack(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("given", "option"),
+    [
+        ({"tenant": ""}, "--tenant"),
+        ({"client_id": "  "}, "--client-id"),
+        ({"profile": ""}, "--profile"),
+    ],
+)
+def test_an_option_given_empty_is_refused_not_a_fallback(
+    emulator_dir: Path, store: ProfileStore, given: dict[str, str], option: str
+) -> None:
+    # Once: --tenant '' quietly meant the emulator's first tenant.
+    with pytest.raises(UsageError) as caught:
+        _resolve(ConnectionOptions(emulator=emulator_dir, **given), store)  # type: ignore[arg-type]
+    assert caught.value.message == f"{option} is empty: give a value, or leave {option} out"
+
+
+@pytest.mark.parametrize(
+    ("given", "option"),
+    [({"tenant": ""}, "--tenant"), ({"admin_client_id": ""}, "--admin-client-id")],
+)
+def test_an_admin_option_given_empty_is_refused(
+    emulator_dir: Path, store: ProfileStore, given: dict[str, str], option: str
+) -> None:
+    with pytest.raises(UsageError) as caught:
+        resolve_admin_place(AdminOptions(emulator=emulator_dir, **given), profiles=store)  # type: ignore[arg-type]
+    assert caught.value.message == f"{option} is empty: give a value, or leave {option} out"
