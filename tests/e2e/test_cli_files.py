@@ -105,3 +105,12 @@ def test_a_secret_pasted_as_client_id_is_not_repeated(
         assert "looks like a client secret, not a client ID" in _one_line(outcome.stderr)
         assert secret not in outcome.stderr + outcome.stdout
     assert no_network.attempts == []
+
+
+def test_a_certificate_that_is_a_folder_is_called_one(
+    monkeypatch: pytest.MonkeyPatch, clean_env: Path, tmp_path: Path
+) -> None:
+    args = ["profile", "add", "prod", "--tenant", TENANT, "--certificate", str(tmp_path)]
+    outcome = run_cli(monkeypatch, args)
+    assert outcome.code == 2
+    assert f"--certificate {tmp_path}: is a folder, not a file" in _one_line(outcome.stderr)

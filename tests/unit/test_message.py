@@ -127,6 +127,8 @@ def test_attachment_errors_name_the_file(tmp_path: Path) -> None:
         Attachment.from_path(tmp_path / "missing.txt")
     with pytest.raises(UsageError, match=r"is a directory, not a file$"):
         Attachment.from_path(tmp_path)
+    with pytest.raises(UsageError, match=r"^--attach needs a file's path, not '' or '\.'$"):
+        Attachment.from_path(Path())  # --attach '' arrives as Path("") == Path(".")
     huge = tmp_path / "huge.iso"
     with huge.open("wb") as handle:  # sparse: nothing is written
         handle.truncate(MAX_ATTACHMENT_BYTES + 1)

@@ -79,7 +79,13 @@ def test_sub_second_interval_is_refused() -> None:
 
 
 def test_zero_interval_with_a_timeout() -> None:
-    assert usage(timeout="5m", interval="0").startswith("--interval 0s is too short")
+    assert usage(timeout="5m", interval="0").startswith("--interval 0 is too short")
+
+
+def test_the_values_are_quoted_as_given() -> None:
+    # Once "--interval 99999999999999h16s": the value after a round trip through a float.
+    message = usage(timeout="3s", interval="99999999999999h")
+    assert message.startswith("--interval 99999999999999h is longer than --timeout 3s")
 
 
 def test_timeout_zero_is_one_check() -> None:

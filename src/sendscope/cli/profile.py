@@ -141,9 +141,9 @@ def _certificate(path: Path | None, option: str) -> str | None:
     if path is None:
         return None
     if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "there is no such file"
         raise UsageError(
-            f"{option} {path}: there is no such file; give the path of the PEM "
-            "or PFX file the app signs in with"
+            f"{option} {path}: {what}; give the path of the PEM or PFX file the app signs in with"
         )
     return str(path.resolve())
 

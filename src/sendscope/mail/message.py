@@ -50,6 +50,8 @@ class Attachment:
     def from_path(cls, path: Path, option: str = "--attach") -> Attachment:
         """Read a file; UsageError naming it when it cannot be attached."""
         try:
+            if str(path) in ("", "."):  # Path("") is "."
+                raise UsageError(f"{option} needs a file's path, not '' or '.'")
             if path.is_dir():
                 raise UsageError(f"{option} {path}: is a directory, not a file")
             size = path.stat().st_size

@@ -170,6 +170,11 @@ def _recipient(to: str | None, allowed: tuple[str, ...], denied: tuple[str, ...]
 MIN_INTERVAL = 1.0
 
 
+def _as_given(value: str | float) -> str:
+    """A duration as the user wrote it (a number from code: formatted)."""
+    return value if isinstance(value, str) else format_duration(value)
+
+
 def _timing(timeout: str | float, interval: str | float) -> tuple[float, float]:
     wait = timeout if isinstance(timeout, float | int) else parse_duration(timeout, "--timeout")
     every = (
@@ -179,13 +184,13 @@ def _timing(timeout: str | float, interval: str | float) -> tuple[float, float]:
         raise UsageError("--timeout and --interval cannot be negative")
     if wait > 0 and every < MIN_INTERVAL:
         raise UsageError(
-            f"--interval {format_duration(every)} is too short: every round sends real mail; "
+            f"--interval {_as_given(interval)} is too short: every round sends real mail; "
             "give at least 1s"
         )
     if every > wait > 0:
         raise UsageError(
-            f"--interval {format_duration(every)} is longer than --timeout "
-            f"{format_duration(wait)}: there would be only one try. Shorten --interval, or "
+            f"--interval {_as_given(interval)} is longer than --timeout "
+            f"{_as_given(timeout)}: there would be only one try. Shorten --interval, or "
             "use --timeout 0 for a single check"
         )
     return float(wait), float(every)
