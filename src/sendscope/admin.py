@@ -145,9 +145,9 @@ def resolve_admin_place(
     """Cloud, tenant and trust from the options, the profile and emulator.json."""
     refuse_empty(
         {
-            "--tenant": options.tenant,
-            "--admin-client-id": options.admin_client_id,
-            "--profile": options.profile,
+            "--tenant (or SENDSCOPE_TENANT)": options.tenant,
+            "--admin-client-id (or SENDSCOPE_ADMIN_CLIENT_ID)": options.admin_client_id,
+            "--profile (or SENDSCOPE_PROFILE)": options.profile,
         }
     )
     if options.emulator is not None and options.cloud:

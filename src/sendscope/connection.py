@@ -128,7 +128,7 @@ def refuse_empty(given: Mapping[str, str | None]) -> None:
     (An empty environment variable counts as unset, as click reads it.)"""
     for option, value in given.items():
         if value is not None and not value.strip():
-            raise UsageError(f"{option} is empty: give a value, or leave {option} out")
+            raise UsageError(f"{option} is empty: give a value, or leave it out")
 
 
 def resolve_app(
@@ -141,7 +141,11 @@ def resolve_app(
     """Validate the options into an app connection; UsageError naming what is wrong."""
     env = os.environ if env is None else env
     refuse_empty(
-        {"--tenant": options.tenant, "--client-id": options.client_id, "--profile": options.profile}
+        {
+            "--tenant (or SENDSCOPE_TENANT)": options.tenant,
+            "--client-id (or SENDSCOPE_CLIENT_ID)": options.client_id,
+            "--profile (or SENDSCOPE_PROFILE)": options.profile,
+        }
     )
     if options.emulator is not None and options.cloud:
         raise UsageError(

@@ -53,6 +53,33 @@ def test_login_checks_its_cache_folder_before_signing_in(
     assert no_network.attempts == []  # no device code was asked for
 
 
+def test_login_checks_a_folder_that_exists_but_cannot_be_written(
+    monkeypatch: pytest.MonkeyPatch, clean_env: Path, no_network: Network, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    monkeypatch.setattr(
+        "sendscope.auth.admin_tokens._can_write_in",
+        lambda folder: (_ for _ in ()).throw(PermissionError(13, "Permission denied")),
+    )  # as a read-only folder answers a non-root user
+    outcome = run_admin(
+        monkeypatch, ["login", "--tenant", TENANT], {"SENDSCOPE_DATA_DIR": str(data)}
+    )
+    assert outcome.code == 2
+    assert f"error: cannot keep the sign-in cache in {data} (Permission denied)" in _one_line(
+        outcome.stderr
+    )
+    assert no_network.attempts == []
+
+
+def test_login_refuses_an_empty_client_id(
+    monkeypatch: pytest.MonkeyPatch, clean_env: Path, no_network: Network
+) -> None:
+    outcome = run_admin(monkeypatch, ["login", "--tenant", TENANT, "--client-id", ""])
+    assert outcome.code == 2
+    assert "error: --client-id is empty: give a value, or leave it out" in _one_line(outcome.stderr)
+
+
 def test_logout_when_the_cache_is_a_folder(
     monkeypatch: pytest.MonkeyPatch, clean_env: Path, tmp_path: Path
 ) -> None:
@@ -63,14 +90,22 @@ def test_logout_when_the_cache_is_a_folder(
     assert "error: cannot delete the sign-in cache" in _one_line(outcome.stderr)
 
 
-def test_a_cache_whose_msal_part_is_corrupt_is_unreadable(tmp_path: Path) -> None:
+@pytest.mark.parametrize("inner", ["{bad", "[]", "123", "null"])
+def test_a_cache_whose_msal_part_is_corrupt_is_unreadable(tmp_path: Path, inner: str) -> None:
     cache = LoginCache(tmp_path / "login.json")
-    record = LoginRecord("https://login.microsoftonline.com", TENANT, TENANT, "a@b", "{bad")
+    record = LoginRecord("https://login.microsoftonline.com", TENANT, TENANT, "a@b", inner)
     with pytest.raises(UsageError, match="is unreadable: run `sendscope logout`"):
         DelegatedTokenSource(cloud_named("global"), record, None, cache)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("args", [["profile", "list", "--json"], ["profile", "list"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["profile", "list", "--json"],  # written by click
+        ["profile", "list"],  # written by rich
+        ["connect", "--emulator", "NOT-A-DIR"],  # an error: its code, not 141
+    ],
+)
 def test_a_reader_that_leaves_early_gets_141_and_no_traceback(
     clean_env: Path, args: list[str]
 ) -> None:
@@ -88,6 +123,9 @@ def test_a_reader_that_leaves_early_gets_141_and_no_traceback(
         )
     finally:
         os.close(write_end)
+    if args[0] == "connect":
+        assert done.returncode == 2 and "error: " in done.stderr
+        return
     assert done.returncode == 141
     assert done.stderr == ""
 
@@ -102,9 +140,25 @@ def test_a_secret_pasted_as_client_id_is_not_repeated(
     ):
         outcome = run_cli(monkeypatch, args)
         assert outcome.code == 2, outcome
-        assert "looks like a client secret, not a client ID" in _one_line(outcome.stderr)
-        assert secret not in outcome.stderr + outcome.stdout
+        said = _one_line(outcome.stderr)
+        assert "--client-id holds what looks like a client secret, not a client ID" in said
+        assert "SENDSCOPE_CLIENT_SECRET, --client-secret-file or the prompt" in said
+        assert secret[:20] not in outcome.stderr + outcome.stdout  # not even in part
+    cut_short = run_cli(monkeypatch, ["connect", "--tenant", TENANT, "--client-id", secret[:24]])
+    assert secret[:20] not in cut_short.stderr and cut_short.code == 2
     assert no_network.attempts == []
+
+
+def test_a_secret_pasted_as_admin_client_id_points_at_the_admin_secret_options(
+    monkeypatch: pytest.MonkeyPatch, clean_env: Path, no_network: Network
+) -> None:
+    secret = "Abc8Q~" + "x1Y2z3-_.~" * 3 + "abcd"
+    args = ["policies", "list", "--tenant", TENANT, "--admin-client-id", secret]
+    outcome = run_admin(monkeypatch, args)
+    assert outcome.code == 2
+    said = _one_line(outcome.stderr)
+    assert "SENDSCOPE_ADMIN_CLIENT_SECRET, --admin-client-secret-file or the prompt" in said
+    assert secret[:20] not in outcome.stderr
 
 
 def test_a_certificate_that_is_a_folder_is_called_one(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import signal
 import socket
@@ -174,3 +175,23 @@ def test_a_second_emulator_on_a_served_data_dir_is_refused(tmp_path: Path) -> No
         assert "is in use by another running emulator" in done.stderr
         assert (tmp_path / "emulator.json").read_text() == info  # the first one's, untouched
         assert words[2] in info
+
+
+def test_the_lock_is_taken_through_a_read_only_lock_file(tmp_path: Path) -> None:
+    (tmp_path / ".lock").touch(mode=0o400)
+    with running("--port", "0", "--data-dir", str(tmp_path)) as (_, words):
+        assert words[0] == "emulator"
+
+
+def test_a_file_system_without_locks_serves_unlocked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    from sendscope.emulator import server
+
+    def no_locks(fd: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    lock = server._hold(tmp_path)  # no DataDirInUse: used unlocked, as before
+    lock.close()

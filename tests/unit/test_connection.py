@@ -257,9 +257,9 @@ def test_resolving_and_the_command_modules_import_no_http_or_crypto_stack(
 @pytest.mark.parametrize(
     ("given", "option"),
     [
-        ({"tenant": ""}, "--tenant"),
-        ({"client_id": "  "}, "--client-id"),
-        ({"profile": ""}, "--profile"),
+        ({"tenant": ""}, "--tenant (or SENDSCOPE_TENANT)"),
+        ({"client_id": "  "}, "--client-id (or SENDSCOPE_CLIENT_ID)"),
+        ({"profile": ""}, "--profile (or SENDSCOPE_PROFILE)"),
     ],
 )
 def test_an_option_given_empty_is_refused_not_a_fallback(
@@ -268,16 +268,19 @@ def test_an_option_given_empty_is_refused_not_a_fallback(
     # Once: --tenant '' quietly meant the emulator's first tenant.
     with pytest.raises(UsageError) as caught:
         _resolve(ConnectionOptions(emulator=emulator_dir, **given), store)  # type: ignore[arg-type]
-    assert caught.value.message == f"{option} is empty: give a value, or leave {option} out"
+    assert caught.value.message == f"{option} is empty: give a value, or leave it out"
 
 
 @pytest.mark.parametrize(
     ("given", "option"),
-    [({"tenant": ""}, "--tenant"), ({"admin_client_id": ""}, "--admin-client-id")],
+    [
+        ({"tenant": ""}, "--tenant (or SENDSCOPE_TENANT)"),
+        ({"admin_client_id": ""}, "--admin-client-id (or SENDSCOPE_ADMIN_CLIENT_ID)"),
+    ],
 )
 def test_an_admin_option_given_empty_is_refused(
     emulator_dir: Path, store: ProfileStore, given: dict[str, str], option: str
 ) -> None:
     with pytest.raises(UsageError) as caught:
         resolve_admin_place(AdminOptions(emulator=emulator_dir, **given), profiles=store)  # type: ignore[arg-type]
-    assert caught.value.message == f"{option} is empty: give a value, or leave {option} out"
+    assert caught.value.message == f"{option} is empty: give a value, or leave it out"

@@ -106,6 +106,7 @@ class LoginCache:
         """Make sure the cache can be written, before a sign-in the user would have to redo."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _can_write_in(self.path.parent)
         except OSError as exc:
             raise UsageError(
                 f"cannot keep the sign-in cache in {self.path.parent} ({exc.strerror or exc}): "
@@ -146,6 +147,16 @@ class LoginCache:
                 "it by hand"
             ) from None
         return True
+
+
+def _can_write_in(folder: Path) -> None:
+    """Create and remove a file in ``folder``: the only sure test (permissions, ACLs,
+    read-only mounts); OSError when it cannot be done."""
+    import tempfile
+
+    descriptor, probe = tempfile.mkstemp(dir=folder, prefix=".sendscope-", suffix=".probe")
+    os.close(descriptor)
+    Path(probe).unlink()
 
 
 def _public_client(
@@ -232,8 +243,10 @@ class DelegatedTokenSource:
         self._cache = cache
         self._msal_cache = msal.SerializableTokenCache()
         try:
+            if not isinstance(json.loads(record.msal_cache), dict):
+                raise ValueError("not an MSAL token cache")
             self._msal_cache.deserialize(record.msal_cache)
-        except ValueError:  # the file is JSON, the MSAL cache inside it is not
+        except (ValueError, AttributeError, TypeError):  # the MSAL cache inside is not one
             raise UsageError(
                 f"the sign-in cache {cache.path} is unreadable: run `sendscope logout`, then "
                 "`sendscope login`"

@@ -114,13 +114,14 @@ def check_client_id(value: str, option: str = "--client-id") -> str:
     text = value.strip()
     if is_guid(text):
         return text.lower()
-    if _SECRET_SHAPE.search(text):
-        # Not echoed: a secret on the command line is bad enough without repeating it.
+    if _looks_like_a_secret(text):
+        # Not echoed, not even in part: a secret on the command line is bad enough.
+        where = _SECRET_OPTIONS.get(option)
+        instead = f" Give the secret by {where}." if where else ""
         raise UsageError(
             f"{option} holds what looks like a client secret, not a client ID: give the app's "
-            "Application (client) ID, and the secret through SENDSCOPE_CLIENT_SECRET, "
-            "--client-secret-file or the prompt. Consider rotating the secret: it is now in "
-            "your shell history"
+            f"Application (client) ID, a GUID.{instead} Consider rotating that secret: it has "
+            "been typed where secrets should not go"
         )
     raise UsageError(
         f"{option} {value!r} is not a client ID: it is the app's Application (client) ID, "
@@ -128,8 +129,16 @@ def check_client_id(value: str, option: str = "--client-id") -> str:
     )
 
 
-# Entra client secrets: 40 characters, the fourth to sixth "8Q~" (or another digit + "Q~").
-_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_.~-]{3}[0-9]Q~[A-Za-z0-9_.~-]{30,}$")
+def _looks_like_a_secret(text: str) -> bool:
+    """Entra client secrets are 40 characters with ``Q~`` near the start (``abc8Q~…``); a
+    long value holding ``Q~`` anywhere may be one cut short."""
+    return len(text) >= 20 and "Q~" in text
+
+
+_SECRET_OPTIONS = {
+    "--client-id": "SENDSCOPE_CLIENT_SECRET, --client-secret-file or the prompt",
+    "--admin-client-id": "SENDSCOPE_ADMIN_CLIENT_SECRET, --admin-client-secret-file or the prompt",
+}
 
 
 def check_address(value: str, option: str) -> str:

@@ -25,6 +25,7 @@ from .options import (
     TenantOpt,
     connection_options,
 )
+from .pipes import stdout_console
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -140,11 +141,10 @@ def _iso(moment: datetime) -> str:
 
 def render(report: AppCapabilities, console: Console | None = None) -> None:
     """The report for people (``sendscope demo`` shows it too)."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = console or Console(highlight=False)
+    console = console or stdout_console(highlight=False)
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")

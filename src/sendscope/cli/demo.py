@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .options import JsonOpt
+from .pipes import stdout_console
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -58,9 +59,7 @@ def demo(keep: KeepOpt = False, as_json: JsonOpt = False) -> None:
     import shutil
     import tempfile
 
-    from rich.console import Console
-
-    console = Console(highlight=False)
+    console = stdout_console(highlight=False)
     work = Path(tempfile.mkdtemp(prefix="sendscope-demo-"))
     try:
         result = _run(work, console, keep=keep, as_json=as_json)

@@ -41,7 +41,9 @@ def login(
     from ..auth.credentials import check_client_id
     from ..auth.trust import ssl_context
     from ..clients._http import make_http_client
+    from ..connection import refuse_empty
 
+    refuse_empty({"--client-id": client_id})
     public_client = check_client_id(client_id or EXCHANGE_POWERSHELL_CLIENT_ID, "--client-id")
     place = resolve_admin_place(AdminOptions(cloud, emulator, tenant))
     cache = LoginCache()

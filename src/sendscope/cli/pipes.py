@@ -5,8 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["PIPE_CLOSED", "stop_writing"]
+if TYPE_CHECKING:
+    from rich.console import Console
+
+__all__ = ["PIPE_CLOSED", "stdout_console", "stop_writing"]
 
 # 128 + SIGPIPE, as shells report a command stopped by a closed pipe (130 is Ctrl-C's).
 PIPE_CLOSED = 141
@@ -19,3 +23,16 @@ def stop_writing() -> None:
     with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
+
+
+def stdout_console(**options: Any) -> Console:
+    """A rich Console on standard output that stops with ``PIPE_CLOSED`` when the reader
+    leaves, as the rest of the CLI does (rich's own answer is exit 1, which says "a bug")."""
+    from rich.console import Console
+
+    class _StdoutConsole(Console):
+        def on_broken_pipe(self) -> None:
+            stop_writing()
+            raise SystemExit(PIPE_CLOSED)
+
+    return _StdoutConsole(**options)

@@ -21,6 +21,7 @@ from .admin_options import (
     admin_options,
 )
 from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt
+from .pipes import stdout_console
 
 __all__ = ["SCHEMA_VERSION", "app", "list_policies", "policy_document", "remove_policy"]
 
@@ -192,11 +193,10 @@ def _hidden_prompt(text: str) -> str:
 
 
 def _render(rows: list[dict[str, Any]], app_id: str | None) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console(highlight=False)
+    console = stdout_console(highlight=False)
     if not rows:
         which = f" naming app {app_id}" if app_id else ""
         console.print(f"No Application Access Policy{which}.")

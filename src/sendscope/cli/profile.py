@@ -17,6 +17,7 @@ import typer
 
 from ..errors import UsageError
 from .options import JsonOpt
+from .pipes import stdout_console
 
 if TYPE_CHECKING:
     from ..profiles import Profile, ProfileStore
@@ -183,10 +184,9 @@ def _done(as_json: bool, action: str, profile: Profile, store: ProfileStore) -> 
 
 
 def _table(profiles: list[Profile], store: ProfileStore) -> None:
-    from rich.console import Console
     from rich.text import Text
 
-    console = Console(highlight=False)
+    console = stdout_console(highlight=False)
     labels = {
         "tenant": "tenant",
         "client_id": "client ID",

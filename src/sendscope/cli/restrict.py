@@ -20,6 +20,7 @@ from .admin_options import (
     admin_options,
 )
 from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt
+from .pipes import stdout_console
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -240,9 +241,8 @@ def _preview(plan: Plan, *, powershell: bool, as_json: bool) -> None:
 
 
 def _console() -> Console:
-    from rich.console import Console
 
-    return Console(highlight=False)
+    return stdout_console(highlight=False)
 
 
 def _ask(question: str) -> bool:

@@ -21,6 +21,7 @@ from .admin_options import (
     admin_options,
 )
 from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt
+from .pipes import stdout_console
 from .progress import live_counts
 
 if TYPE_CHECKING:
@@ -138,10 +139,9 @@ def _check_document(check: PolicyCheck) -> dict[str, Any]:
 
 def render(report: TestPolicyReport, console: Console | None = None) -> None:
     """The table for people (``sendscope demo`` shows it too)."""
-    from rich.console import Console
     from rich.table import Table
 
-    console = console or Console(highlight=False)
+    console = console or stdout_console(highlight=False)
     table = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
     table.add_column("Address", overflow="fold")
     table.add_column("Exchange", no_wrap=True)

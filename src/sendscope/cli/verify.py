@@ -34,6 +34,7 @@ from .options import (
     TenantOpt,
     connection_options,
 )
+from .pipes import stdout_console
 
 if TYPE_CHECKING:
     from ..admin import AdminOptions, AdminSession
@@ -177,11 +178,11 @@ def _run(
     plan: VerifyPlan, app: Mailer, admin: AdminSession | None, app_ref: str, as_json: bool
 ) -> VerifyReport:
     """The rounds, with a live display on a terminal, plain lines otherwise, none for JSON."""
-    from rich.console import Console
 
     from .verify_output import run_shown
 
-    return run_shown(plan, app, admin, app_ref, None if as_json else Console(highlight=False))
+    console = None if as_json else stdout_console(highlight=False)
+    return run_shown(plan, app, admin, app_ref, console)
 
 
 def _finish(report: VerifyReport, tenant: str, as_json: bool) -> None:
@@ -192,11 +193,9 @@ def _finish(report: VerifyReport, tenant: str, as_json: bool) -> None:
 
         typer.echo(json.dumps(document(report, tenant), indent=2, ensure_ascii=False))
     else:
-        from rich.console import Console
-
         from .verify_output import render_report
 
-        render_report(report, Console(highlight=False))
+        render_report(report, stdout_console(highlight=False))
     raise_for_outcome(report)
 
 

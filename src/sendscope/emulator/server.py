@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import IO, Any
+from typing import Any
 
 import uvicorn
 
@@ -166,25 +166,38 @@ class DataDirInUse(DataDirUnusable):
     """Another running emulator holds the data folder."""
 
 
-def _hold(work_dir: Path) -> IO[bytes]:
-    """Make ``work_dir`` and hold its lock file for the life of the server (an advisory
-    ``flock``, released with the process; where there is no ``fcntl`` the folder is not
-    locked)."""
+def _hold(work_dir: Path) -> _Lock:
+    """Make ``work_dir`` and hold its lock file for the life of the server: an advisory
+    ``flock``, released with the process. Where locks are not to be had (no ``fcntl``, as on
+    Windows, or a file system without them) the folder is used unlocked, as before."""
     try:
         work_dir.mkdir(parents=True, exist_ok=True)
-        lock = (work_dir / ".lock").open("ab")
+        descriptor = os.open(work_dir / ".lock", os.O_RDONLY | os.O_CREAT, 0o600)
     except OSError as exc:
         raise DataDirUnusable(f"{work_dir}: {exc.strerror or exc}") from None
+    lock = _Lock(descriptor)
     try:
         import fcntl
-    except ImportError:  # Windows
+    except ImportError:
         return lock
     try:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:  # EWOULDBLOCK: another process holds it
         lock.close()
         raise DataDirInUse(f"{work_dir} is in use by another running emulator") from None
+    except OSError:
+        pass  # no locks on this file system
     return lock
+
+
+class _Lock:
+    def __init__(self, descriptor: int) -> None:
+        self._descriptor: int | None = descriptor
+
+    def close(self) -> None:
+        if self._descriptor is not None:
+            os.close(self._descriptor)
+            self._descriptor = None
 
 
 class ThreadedEmulator:

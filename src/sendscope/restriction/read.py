@@ -82,8 +82,10 @@ def read_app(graph: GraphReader, app_id: str, tenant: str) -> AppInfo:
             raise
         raise PermissionMissing(
             f"the admin identity may not read app {app_id} and its permissions in Microsoft "
-            f"Graph ({exc.failure.quote()}): it needs the application permission "
-            f"Application.Read.All. {grant_how('Application.Read.All')}. Nothing was written.",
+            f"Graph ({exc.failure.quote()}). An admin app needs the application permission "
+            f"Application.Read.All: {grant_how('Application.Read.All')}. An admin signed in "
+            "with `sendscope login` needs a directory role that reads applications, such as "
+            "Global Reader or Application Administrator. Nothing was written.",
             failure=exc.failure,
         ) from None
     name = str(sp.get("displayName") or sp.get("appDisplayName") or "")
