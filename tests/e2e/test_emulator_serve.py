@@ -43,6 +43,11 @@ def running(*args: str) -> Iterator[tuple[subprocess.Popen[str], list[str]]]:
                 stream.close()
 
 
+def refused(*args: str) -> subprocess.CompletedProcess[str]:
+    """``emulator serve ARGS`` expected to stop at once (bad input): its exit and output."""
+    return subprocess.run([*CMD, *args], capture_output=True, text=True, timeout=30)
+
+
 def test_serve_writes_emulator_json_and_stops_cleanly(tmp_path: Path) -> None:
     with running("--port", "0", "--data-dir", str(tmp_path)) as (proc, words):
         url, info_path = words[2], Path(words[3])
@@ -108,9 +113,7 @@ def test_json_ready_line() -> None:
     ],
 )
 def test_bad_input_exits_2_with_a_sentence(args: list[str], message: str, tmp_path: Path) -> None:
-    done = subprocess.run(
-        [*CMD, "--data-dir", str(tmp_path), *args], capture_output=True, text=True, timeout=30
-    )
+    done = refused("--data-dir", str(tmp_path), *args)
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr
@@ -122,9 +125,7 @@ def test_port_in_use_exits_2() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        done = subprocess.run(
-            [*CMD, "--port", str(port)], capture_output=True, text=True, timeout=30
-        )
+        done = refused("--port", str(port))
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
@@ -134,12 +135,7 @@ def test_a_data_dir_another_emulator_holds_is_refused(tmp_path: Path) -> None:
     fcntl = pytest.importorskip("fcntl")
     with (tmp_path / ".lock").open("ab") as held:
         fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running emulator does
-        done = subprocess.run(
-            [*CMD, "--port", "0", "--data-dir", str(tmp_path)],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        done = refused("--port", "0", "--data-dir", str(tmp_path))
     assert done.returncode == 2
     assert " ".join(done.stderr.split()) == (
         f"error: --data-dir {tmp_path} is in use by another running emulator: stop it, or give "
@@ -152,9 +148,7 @@ def test_a_data_dir_another_emulator_holds_is_refused(tmp_path: Path) -> None:
 def test_a_data_dir_that_is_a_file_is_named_not_the_port(tmp_path: Path) -> None:
     afile = tmp_path / "notes.txt"
     afile.write_text("mine")
-    done = subprocess.run(
-        [*CMD, "--port", "0", "--data-dir", str(afile)], capture_output=True, text=True, timeout=30
-    )
+    done = refused("--port", "0", "--data-dir", str(afile))
     assert done.returncode == 2
     assert f"error: --data-dir {afile}: File exists" in " ".join(done.stderr.split())
     assert "--port" not in done.stderr
@@ -165,12 +159,7 @@ def test_a_second_emulator_on_a_served_data_dir_is_refused(tmp_path: Path) -> No
     pytest.importorskip("fcntl")
     with running("--port", "0", "--data-dir", str(tmp_path)) as (_, words):
         info = (tmp_path / "emulator.json").read_text()
-        done = subprocess.run(
-            [*CMD, "--port", "0", "--data-dir", str(tmp_path)],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        done = refused("--port", "0", "--data-dir", str(tmp_path))
         assert done.returncode == 2
         assert "is in use by another running emulator" in done.stderr
         assert (tmp_path / "emulator.json").read_text() == info  # the first one's, untouched

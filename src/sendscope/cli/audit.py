@@ -29,7 +29,7 @@ from .admin_options import (
     AdminClientSecretFileOpt,
     admin_options,
 )
-from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt
+from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt, terminal_prompt
 from .pipes import stop_writing
 from .progress import live_counts
 
@@ -133,7 +133,7 @@ def audit(
         cloud, emulator, tenant, profile, admin_client_id, admin_client_secret_file,
         admin_certificate,
     )  # fmt: skip
-    prompt = _secret_prompt if sys.stdin.isatty() else None
+    prompt = terminal_prompt()
     with connect_admin(options, prompt=prompt) as session, live_counts("Reading ") as progress:
         result = run_audit(session, progress=progress)
     if accepted is not None:
@@ -286,8 +286,3 @@ def _console() -> Console:
     from rich.console import Console
 
     return Console(highlight=False)
-
-
-def _secret_prompt(text: str) -> str:
-    value: str = typer.prompt(text, hide_input=True, err=True)
-    return value

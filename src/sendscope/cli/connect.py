@@ -8,7 +8,6 @@ Output: a short report readable in 80 columns, or with ``--json`` one document w
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +23,7 @@ from .options import (
     ProfileOpt,
     TenantOpt,
     connection_options,
+    terminal_prompt,
 )
 from .pipes import stdout_console
 
@@ -63,17 +63,13 @@ def connect(
     options = connection_options(
         cloud, emulator, tenant, client_id, client_secret_file, certificate, profile
     )
-    connection = resolve_app(options, prompt=_hidden_prompt if sys.stdin.isatty() else None)
+    connection = resolve_app(options, prompt=terminal_prompt())
     with AppSession(connection) as session:
         report = inspect_app(session)
     if as_json:
         typer.echo(json.dumps(document(report), indent=2))
     else:
         render(report)
-
-
-def _hidden_prompt(text: str) -> str:
-    return str(typer.prompt(text, hide_input=True, default="", show_default=False))
 
 
 # -- JSON ---------------------------------------------------------------------------------

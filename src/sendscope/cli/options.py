@@ -7,6 +7,8 @@ There is deliberately no option for a secret's value: secrets come from
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +26,8 @@ __all__ = [
     "ProfileOpt",
     "TenantOpt",
     "connection_options",
+    "secret_prompt",
+    "terminal_prompt",
 ]
 
 _CONN = "Connection"
@@ -109,3 +113,14 @@ def connection_options(
     return ConnectionOptions(
         cloud, emulator, tenant, client_id, client_secret_file, certificate, profile
     )
+
+
+def secret_prompt(text: str) -> str:
+    """Ask for a secret with the input hidden, on stderr (stdout stays for --json); an empty
+    answer comes back empty, for the caller's "no client secret entered"."""
+    return str(typer.prompt(text, hide_input=True, default="", show_default=False, err=True))
+
+
+def terminal_prompt() -> Callable[[str], str] | None:
+    """``secret_prompt`` when someone is at a terminal to answer it, else None."""
+    return secret_prompt if sys.stdin.isatty() else None

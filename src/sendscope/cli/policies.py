@@ -20,7 +20,7 @@ from .admin_options import (
     AdminClientSecretFileOpt,
     admin_options,
 )
-from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt
+from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt, terminal_prompt
 from .pipes import stdout_console
 
 __all__ = ["SCHEMA_VERSION", "app", "list_policies", "policy_document", "remove_policy"]
@@ -76,7 +76,7 @@ def list_policies(
         admin_client_secret_file,
         admin_certificate,
     )
-    connection = resolve_admin(options, prompt=_hidden_prompt if sys.stdin.isatty() else None)
+    connection = resolve_admin(options, prompt=terminal_prompt())
     with AdminSession(connection) as session:
         rows = session.exchange.get_application_access_policies()
     if wanted:
@@ -126,7 +126,7 @@ def remove_policy(
         admin_client_secret_file,
         admin_certificate,
     )
-    connection = resolve_admin(options, prompt=_hidden_prompt if sys.stdin.isatty() else None)
+    connection = resolve_admin(options, prompt=terminal_prompt())
     with AdminSession(connection) as session:
         row = _find(session.exchange.get_application_access_policies(), identity)
         if not yes and not _confirm(row):
@@ -186,10 +186,6 @@ def _confirm(row: dict[str, Any]) -> bool:
 
 def _interactive() -> bool:
     return sys.stdin.isatty()
-
-
-def _hidden_prompt(text: str) -> str:
-    return str(typer.prompt(text, hide_input=True, default="", show_default=False))
 
 
 def _render(rows: list[dict[str, Any]], app_id: str | None) -> None:

@@ -19,7 +19,7 @@ from .admin_options import (
     AdminClientSecretFileOpt,
     admin_options,
 )
-from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt
+from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt, terminal_prompt
 from .pipes import stdout_console
 
 if TYPE_CHECKING:
@@ -158,7 +158,7 @@ def restrict(
         cloud, emulator, tenant, profile, admin_client_id, admin_client_secret_file,
         admin_certificate,
     )  # fmt: skip
-    prompt = _secret_prompt if sys.stdin.isatty() else None
+    prompt = terminal_prompt()
     with connect_admin(options, prompt=prompt) as session:
         _run(session, request, dry_run=dry_run, powershell=powershell, yes=yes, as_json=as_json)
 
@@ -248,11 +248,6 @@ def _console() -> Console:
 def _ask(question: str) -> bool:
     answer: bool = typer.confirm(question, default=False, err=True)
     return answer
-
-
-def _secret_prompt(text: str) -> str:
-    value: str = typer.prompt(text, hide_input=True, err=True)
-    return value
 
 
 def _print_json(document: object) -> None:

@@ -24,6 +24,7 @@ from .options import (
     ProfileOpt,
     TenantOpt,
     connection_options,
+    terminal_prompt,
 )
 
 if TYPE_CHECKING:
@@ -192,7 +193,7 @@ def send(
     options = connection_options(
         cloud, emulator, tenant, client_id, client_secret_file, certificate, profile
     )
-    prompt = None if from_stdin or not sys.stdin.isatty() else _prompt
+    prompt = None if from_stdin else terminal_prompt()
     try:
         with Mailer.connect(
             options, prompt=prompt, allow_upload_session=allow_upload_session
@@ -234,11 +235,6 @@ def _read_body_file(path: Path) -> str:
         raise UsageError(f"--body-file {path} is not UTF-8 text") from None
     except OSError as exc:
         raise UsageError(f"--body-file {path}: cannot read it ({exc.strerror})") from None
-
-
-def _prompt(text: str) -> str:
-    value: str = typer.prompt(text, hide_input=True, err=True)
-    return value
 
 
 def _accepted_line(message: OutgoingMessage, receipt: SendReceipt) -> str:

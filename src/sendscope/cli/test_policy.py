@@ -9,7 +9,6 @@ evaluator agrees with Exchange on every address, 3 when it does not (a finding, 
 from __future__ import annotations
 
 import json
-import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -20,7 +19,7 @@ from .admin_options import (
     AdminClientSecretFileOpt,
     admin_options,
 )
-from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt
+from .options import CloudOpt, EmulatorOpt, JsonOpt, ProfileOpt, TenantOpt, terminal_prompt
 from .pipes import stdout_console
 from .progress import live_counts
 
@@ -73,7 +72,7 @@ def test_policy(
         admin_client_secret_file,
         admin_certificate,
     )
-    connection = resolve_admin(options, prompt=_hidden_prompt if sys.stdin.isatty() else None)
+    connection = resolve_admin(options, prompt=terminal_prompt())
     with AdminSession(connection) as session, live_counts() as progress:
         report = run_test_policy(
             session.exchange, app, None if all_mailboxes else wanted, progress=progress
@@ -84,10 +83,6 @@ def test_policy(
         render(report)
     if report.disagreements:
         raise CheckFailed(_disagreement_sentence(report))
-
-
-def _hidden_prompt(text: str) -> str:
-    return str(typer.prompt(text, hide_input=True, default="", show_default=False))
 
 
 def _disagreement_sentence(report: TestPolicyReport) -> str:

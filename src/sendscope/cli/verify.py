@@ -11,7 +11,6 @@ cli/verify_output.py (``sendscope demo`` shows them too), imported only when nee
 from __future__ import annotations
 
 import json
-import sys
 from contextlib import nullcontext
 from typing import TYPE_CHECKING, Annotated
 
@@ -33,6 +32,7 @@ from .options import (
     ProfileOpt,
     TenantOpt,
     connection_options,
+    terminal_prompt,
 )
 from .pipes import stdout_console
 
@@ -165,7 +165,7 @@ def verify(
         admin_client_secret_file,
         admin_certificate,
     )
-    prompt = _hidden_prompt if sys.stdin.isatty() else None
+    prompt = terminal_prompt()
     with Mailer.connect(options, prompt=prompt) as app:
         app_ref = sending_app_id(plan, app)  # before any request: a wrong --app costs nothing
         admin = None if no_admin else _admin(admin_opts, explicit=False)
@@ -207,13 +207,9 @@ def _admin(options: AdminOptions, explicit: bool) -> AdminSession | None:
     from ..errors import NotSignedIn
 
     try:
-        connection = resolve_admin(options, prompt=_hidden_prompt if sys.stdin.isatty() else None)
+        connection = resolve_admin(options, prompt=terminal_prompt())
     except NotSignedIn:
         if explicit:
             raise
         return None
     return AdminSession(connection)
-
-
-def _hidden_prompt(text: str) -> str:
-    return str(typer.prompt(text, hide_input=True, default="", show_default=False, err=True))

@@ -32,7 +32,7 @@ from ._http import (
     retry_backoff,
 )
 from .errors import parse_graph_failure, raise_for_failure
-from .graph import JSON, _without_query, message_path, user_path
+from .graph import JSON, _without_query, message_path, upload_session_request, user_path
 
 __all__ = ["AsyncGraphClient", "AsyncTokenFn", "AsyncTokens"]
 
@@ -210,15 +210,7 @@ class AsyncGraphClient:
     async def create_upload_session(
         self, mailbox: str, message_id: str, name: str, size: int, content_type: str
     ) -> str:
-        item = {
-            "AttachmentItem": {
-                "attachmentType": "file",
-                "name": name,
-                "size": size,
-                "contentType": content_type,
-            }
-        }
-        path = f"{message_path(mailbox, message_id)}/attachments/createUploadSession"
+        path, item = upload_session_request(mailbox, message_id, name, size, content_type)
         response = await self.request("POST", path, read=False, json=item)
         return str(response.json()["uploadUrl"])
 

@@ -79,15 +79,7 @@ class GraphClient(ApiClient):
         self, mailbox: str, message_id: str, name: str, size: int, content_type: str
     ) -> str:
         """``POST …/attachments/createUploadSession``: the session's pre-authorised URL."""
-        item = {
-            "AttachmentItem": {
-                "attachmentType": "file",
-                "name": name,
-                "size": size,
-                "contentType": content_type,
-            }
-        }
-        path = f"{message_path(mailbox, message_id)}/attachments/createUploadSession"
+        path, item = upload_session_request(mailbox, message_id, name, size, content_type)
         response = self.request("POST", path, read=False, json=item)
         return str(response.json()["uploadUrl"])
 
@@ -138,6 +130,21 @@ class GraphClient(ApiClient):
 def user_path(mailbox: str) -> str:
     """``users/{address}``: the address as Graph takes it, anything else escaped."""
     return f"users/{quote(mailbox, safe='@')}"
+
+
+def upload_session_request(
+    mailbox: str, message_id: str, name: str, size: int, content_type: str
+) -> tuple[str, dict[str, Any]]:
+    """The path and body of ``createUploadSession`` for one file attachment of a draft."""
+    item = {
+        "AttachmentItem": {
+            "attachmentType": "file",
+            "name": name,
+            "size": size,
+            "contentType": content_type,
+        }
+    }
+    return f"{message_path(mailbox, message_id)}/attachments/createUploadSession", item
 
 
 def message_path(mailbox: str, message_id: str) -> str:

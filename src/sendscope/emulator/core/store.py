@@ -23,7 +23,10 @@ import orjson
 
 from .schema import SCHEMA, SCHEMA_VERSION
 
-__all__ = ["SCHEMA_VERSION", "Row", "Store", "dumps", "loads"]
+__all__ = ["MAX_INTEGER", "SCHEMA_VERSION", "Row", "Store", "dumps", "loads"]
+
+# SQLite's largest integer: a number a client sends past it cannot be bound to a query.
+MAX_INTEGER = 2**63 - 1
 
 # Deferred rows (``Store.defer``) are written at the latest when this many are queued.
 MAX_DEFERRED_ROWS = 5000

@@ -31,6 +31,7 @@ from starlette.responses import Response
 
 from ..core.json_body import parse_json_body
 from ..core.state import emulator_state
+from ..core.store import MAX_INTEGER
 from .auth import authenticate_admin
 from .cmdlets import invoke
 from .exceptions import InvalidRequestBody, TokenNotAccepted
@@ -43,7 +44,6 @@ __all__ = ["DEFAULT_PAGE_SIZE", "invoke_command"]
 DEFAULT_PAGE_SIZE = 1000
 # A page size of more than nine digits is no preference this API can honour: ignored.
 _MAX_PAGE = re.compile(r"odata\.maxpagesize\s*=\s*([0-9]{1,9})\b", re.IGNORECASE)
-_MAX_SEQ = 2**63 - 1  # SQLite's largest integer
 _WARNINGS_TYPE = "#Collection(String)"
 
 
@@ -99,7 +99,7 @@ _NOT_OURS = "The $skiptoken of this request is not one this API gave out."
 
 
 def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_SEQ
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_INTEGER
 
 
 def _encode(offset: int, after: int, cmdlet_input: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
+from ..core.store import MAX_INTEGER
 from .exceptions import BadRequest, RequestBadRequest, RequestUnsupportedQuery
 
 __all__ = [
@@ -92,7 +93,7 @@ def _skiptoken(raw: str | None) -> int:
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode("ascii")
         kind, _, seq = text.partition(":")
-        if kind != "seq" or not 0 <= int(seq) <= 2**63 - 1:  # SQLite's integers
+        if kind != "seq" or not 0 <= int(seq) <= MAX_INTEGER:
             raise ValueError(raw)
         return int(seq)
     except ValueError:
